@@ -1,0 +1,140 @@
+// One typed, validated configuration object built from the environment (.env is loaded by main.ts).
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { writeFileAtomicSync } from '../util/atomic-write.js'
+
+export interface Config {
+  port: number
+  host: string
+  /** HTTP Basic user name (password empty) for every route and the Socket.IO handshake. */
+  auth: string
+  /** True when AUTH was not set and a key was generated (and kept in DATA_DIR/auth-key). */
+  authGenerated: boolean
+  origin: string
+  webhook?: string
+  webhookSecret?: string
+  /** Random delay between bulk sends, in seconds. */
+  min: number
+  max: number
+  credentialsDir: string
+  schedulerFile: string
+  dataDir: string
+  store: boolean
+  mediaMaxBytes: number
+  mediaAllowPrivate: boolean
+  mediaTimeoutMs: number
+  maxReconnects: number
+  reconnectBaseMs: number
+  reconnectCapMs: number
+  /** Ask WhatsApp for recent history on first login (feeds the store); off in sandbox mode. */
+  syncHistory: boolean
+  qrMaxRefreshes: number
+  pairingConcurrency: number
+  bodyLimit: string
+  logLevel: string
+  sandbox: boolean
+  /** Override of Baileys' WebSocket URL (the simulator's, in sandbox runs and benchmarks). */
+  waWebSocketUrl?: string
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`Invalid configuration: ${variable} ${detail}`)
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name]?.trim()
+  return v === undefined || v === '' ? undefined : v
+}
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = str(env, name)
+  if (raw === undefined) return def
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`)
+  const n = Number(raw)
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`)
+  return n
+}
+
+function bool(env: Env, name: string, def: boolean): boolean {
+  const raw = str(env, name)?.toLowerCase()
+  if (raw === undefined) return def
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true
+  if (['false', '0', 'no', 'off'].includes(raw)) return false
+  throw new ConfigError(name, `must be true or false, got "${raw}"`)
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = str(env, name)
+  if (raw === undefined) return undefined
+  let parsed: URL
+  try {
+    parsed = new URL(raw)
+  } catch {
+    throw new ConfigError(name, `must be a URL, got "${raw}"`)
+  }
+  if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${raw}"`)
+  return raw
+}
+
+/** AUTH from the env, or one generated once and kept in DATA_DIR so restarts keep the same key. */
+function resolveAuth(env: Env, dataDir: string): { auth: string; generated: boolean } {
+  const auth = str(env, 'AUTH')
+  if (auth !== undefined) {
+    if (auth.length < 8) throw new ConfigError('AUTH', 'must be at least 8 characters')
+    if (auth.includes(':')) throw new ConfigError('AUTH', 'must not contain ":" (it is the Basic auth user name)')
+    return { auth, generated: false }
+  }
+  const file = join(dataDir, 'auth-key')
+  if (existsSync(file)) return { auth: readFileSync(file, 'utf8').trim(), generated: true }
+  const generated = randomBytes(24).toString('base64url')
+  mkdirSync(dataDir, { recursive: true })
+  writeFileAtomicSync(file, generated + '\n', 0o600)
+  return { auth: generated, generated: true }
+}
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const dataDir = resolve(cwd, str(env, 'DATA_DIR') ?? './data')
+  const min = int(env, 'MIN', 10, 0, 86_400)
+  const max = int(env, 'MAX', 30, 0, 86_400)
+  if (max < min) throw new ConfigError('MAX', `must be >= MIN (${min}), got ${max}`)
+  const logLevel = str(env, 'LOG_LEVEL') ?? 'info'
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
+  const bodyLimit = str(env, 'BODY_LIMIT') ?? '100mb'
+  if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) throw new ConfigError('BODY_LIMIT', `must look like 512kb or 100mb, got "${bodyLimit}"`)
+  const { auth, generated } = resolveAuth(env, dataDir)
+  return {
+    port: int(env, 'PORT', 3000, 0, 65_535),
+    host: str(env, 'HOST') ?? '0.0.0.0',
+    auth,
+    authGenerated: generated,
+    origin: str(env, 'ORIGIN') ?? 'http://localhost',
+    webhook: url(env, 'WEBHOOK', ['http:', 'https:']),
+    webhookSecret: str(env, 'WEBHOOK_SECRET'),
+    min,
+    max,
+    credentialsDir: resolve(cwd, str(env, 'CREDENTIALS_DIR') ?? './credentials'),
+    schedulerFile: resolve(cwd, str(env, 'SCHEDULER_FILE') ?? './scheduler.json'),
+    dataDir,
+    store: bool(env, 'STORE', true),
+    mediaMaxBytes: int(env, 'MEDIA_MAX_BYTES', 64 * 1024 * 1024, 1, 2 * 1024 * 1024 * 1024),
+    mediaAllowPrivate: bool(env, 'MEDIA_ALLOW_PRIVATE', false),
+    mediaTimeoutMs: int(env, 'MEDIA_TIMEOUT_MS', 30_000, 100, 600_000),
+    maxReconnects: int(env, 'MAX_RECONNECTS', 10, 1, 1000),
+    reconnectBaseMs: int(env, 'RECONNECT_BASE_MS', 1000, 1, 600_000),
+    reconnectCapMs: int(env, 'RECONNECT_CAP_MS', 60_000, 1, 3_600_000),
+    syncHistory: bool(env, 'SYNC_HISTORY', !bool(env, 'WA_SANDBOX', false)),
+    qrMaxRefreshes: int(env, 'QR_MAX_REFRESHES', 5, 1, 100),
+    pairingConcurrency: int(env, 'PAIRING_CONCURRENCY', 8, 1, 256),
+    bodyLimit,
+    logLevel,
+    sandbox: bool(env, 'WA_SANDBOX', false),
+    waWebSocketUrl: url(env, 'WA_WS_URL', ['ws:', 'wss:']),
+  }
+}

@@ -1,0 +1,73 @@
+// Builds the Express app: CORS, static dashboard, auth on /api and /metrics, JSON limits,
+// the declared routes, and the one error handler.
+import express, { type RequestHandler } from 'express'
+import type { Registry } from 'prom-client'
+import type { Logger } from '../logger.js'
+import { requireAuth } from './auth.js'
+import { sendFail } from './envelope.js'
+import { errorHandler, notFoundHandler } from './error-handler.js'
+import { mountRoutes, type RouteDef } from './route.js'
+
+export interface HttpAppOptions {
+  auth: string
+  origin: string
+  bodyLimit: string
+  logger: Logger
+  routes: RouteDef[]
+  metrics: Registry
+  publicDir?: string
+  /** Extra unauthenticated mounts (Swagger UI assets, the OpenAPI page). */
+  extra?: (app: express.Express) => void
+}
+
+function cors(origin: string): RequestHandler {
+  const allowAll = origin === '*'
+  return (req, res, next) => {
+    const from = req.headers.origin
+    if (from && (allowAll || from === origin)) {
+      res.setHeader('Access-Control-Allow-Origin', allowAll ? '*' : from)
+      res.setHeader('Vary', 'Origin')
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type')
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS')
+    }
+    if (req.method === 'OPTIONS') {
+      res.status(204).end()
+      return
+    }
+    next()
+  }
+}
+
+/** A body that is neither JSON, a form nor multipart is refused instead of silently ignored. */
+const requireKnownContentType: RequestHandler = (req, res, next) => {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined
+  if (!hasBody || req.is(['application/json', 'application/*+json', 'multipart/form-data', 'application/x-www-form-urlencoded'])) return next()
+  sendFail(res, 415, `unsupported content type "${req.headers['content-type'] ?? ''}": send application/json`)
+}
+
+export function buildHttpApp(opts: HttpAppOptions): express.Express {
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('query parser', 'simple')
+  app.use(cors(opts.origin))
+  if (opts.publicDir) app.use(express.static(opts.publicDir, { index: 'index.html' }))
+  opts.extra?.(app)
+
+  const auth = requireAuth(opts.auth)
+  app.get('/metrics', auth, async (_req, res) => {
+    res.type(opts.metrics.contentType).send(await opts.metrics.metrics())
+  })
+
+  const api = express.Router()
+  api.use(auth)
+  api.use(requireKnownContentType)
+  api.use(express.json({ limit: opts.bodyLimit }))
+  api.use(express.urlencoded({ extended: false, limit: opts.bodyLimit }))
+  mountRoutes(api, opts.routes)
+  api.use(notFoundHandler)
+  app.use('/api', api)
+
+  app.use(notFoundHandler)
+  app.use(errorHandler(opts.logger))
+  return app
+}

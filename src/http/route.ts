@@ -1,0 +1,38 @@
+// Every endpoint is declared as a RouteDef: the app mounts them, the auth test walks them, and the
+// OpenAPI document is built from them, so no route can skip auth or the docs.
+import type { Request, RequestHandler, Response, Router } from 'express'
+import type { ValidationChain } from 'express-validator'
+import { sendOk } from './envelope.js'
+import { validate } from './validate.js'
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'delete'
+
+export interface RouteDef {
+  method: HttpMethod
+  /** Path under /api, in express syntax (e.g. `/whatsapp/instances/:token/qr`). */
+  path: string
+  summary: string
+  tag: string
+  validators?: ValidationChain[]
+  /** Middlewares that run before validation (e.g. a multipart parser). */
+  before?: RequestHandler[]
+  /**
+   * Returns the `data` of a success envelope; a handler that writes the response itself
+   * (an image, a stream) returns nothing after writing.
+   */
+  handler: (req: Request, res: Response) => unknown
+  /** Extra OpenAPI facts (response content types) the validators cannot express. */
+  produces?: string[]
+}
+
+export const defineRoutes = (routes: RouteDef[]): RouteDef[] => routes
+
+export function mountRoutes(router: Router, routes: RouteDef[]): void {
+  for (const r of routes) {
+    const run: RequestHandler = async (req, res) => {
+      const data = await r.handler(req, res)
+      if (!res.headersSent) sendOk(res, data ?? null)
+    }
+    router[r.method](r.path, ...(r.before ?? []), ...validate(r.validators ?? []), run)
+  }
+}

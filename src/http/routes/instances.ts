@@ -1,0 +1,96 @@
+// Instances: create (QR or pairing code), list, QR, restart, delete.
+import { body } from 'express-validator'
+import QRCode from 'qrcode'
+import { notFound } from '../../errors.js'
+import type { SessionManager } from '../../sessions/manager.js'
+import { defineRoutes } from '../route.js'
+import { tokenIn } from '../validators.js'
+
+const phoneRule = body('phone')
+  .optional({ values: 'null' })
+  .customSanitizer((v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v).replace(/[\s+()-]/g, '') : v))
+  .custom((v: unknown) => typeof v === 'string' && /^\d{6,15}$/.test(v))
+  .withMessage('must be a phone number in international format (digits, country code first)')
+
+export function instanceRoutes(sessions: SessionManager) {
+  return defineRoutes([
+    {
+      method: 'post',
+      path: '/whatsapp/create-instance',
+      tag: 'Instances',
+      summary: 'Start (or return) the instance; QR codes arrive over Socket.IO `qrcode`, or pass `phone` to get a pairing code',
+      validators: [tokenIn(), phoneRule],
+      handler: async (req) => {
+        const { token, phone } = req.body as { token: string; phone?: string }
+        const { session, pairingCode } = await sessions.create(token, phone)
+        return {
+          token,
+          state: session.state,
+          user: session.user ?? null,
+          ...(pairingCode ? { pairingCode } : {}),
+          message: pairingCode
+            ? 'Enter this code on the phone: WhatsApp > Linked devices > Link with phone number'
+            : session.state === 'open'
+              ? 'Instance is connected'
+              : 'Scan the QR code (Socket.IO event "qrcode" or GET /api/whatsapp/instances/:token/qr)',
+        }
+      },
+    },
+    {
+      method: 'get',
+      path: '/whatsapp/instances',
+      tag: 'Instances',
+      summary: 'List instances with their state: connecting, qr, open, closed, logged-out or failed',
+      handler: () => sessions.list(),
+    },
+    {
+      method: 'get',
+      path: '/whatsapp/instances/:token',
+      tag: 'Instances',
+      summary: 'One instance with its state',
+      validators: [tokenIn('param')],
+      handler: (req) => {
+        const s = sessions.require(String(req.params.token))
+        return { token: s.token, state: s.state, user: s.user ?? null, lastError: s.lastError ?? null }
+      },
+    },
+    {
+      method: 'get',
+      path: '/whatsapp/instances/:token/qr',
+      tag: 'Instances',
+      summary: 'The current QR as image/png, or JSON {qr, dataUrl} when the client asks for application/json',
+      produces: ['image/png', 'application/json'],
+      validators: [tokenIn('param')],
+      handler: async (req, res) => {
+        const s = sessions.require(String(req.params.token))
+        if (!s.qr) throw notFound(`instance "${s.token}" has no QR right now (state: ${s.state})`)
+        if (req.accepts(['image/png', 'application/json']) === 'application/json') {
+          return { qr: s.qr, dataUrl: s.qrDataUrl ?? (await QRCode.toDataURL(s.qr)) }
+        }
+        res.type('image/png').send(await QRCode.toBuffer(s.qr))
+      },
+    },
+    {
+      method: 'post',
+      path: '/whatsapp/instances/:token/restart',
+      tag: 'Instances',
+      summary: 'Close the socket and connect again with the saved credentials (also leaves state failed)',
+      validators: [tokenIn('param')],
+      handler: async (req) => {
+        const s = await sessions.restart(String(req.params.token))
+        return { token: s.token, state: s.state }
+      },
+    },
+    {
+      method: 'post',
+      path: '/whatsapp/delete-credential',
+      tag: 'Instances',
+      summary: 'Log out (when connected), close and wipe the instance credentials',
+      validators: [tokenIn()],
+      handler: async (req) => {
+        await sessions.delete(String(req.body.token))
+        return { status: true, message: 'Deleting session and credential' }
+      },
+    },
+  ])
+}

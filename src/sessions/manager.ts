@@ -1,0 +1,91 @@
+// token → Session. The HTTP layer, messaging and the scheduler reach WhatsApp only through here.
+import type { WASocket } from '@whiskeysockets/baileys'
+import type { SessionState, SessionUser } from '../events/bus.js'
+import { conflict, notFound } from '../errors.js'
+import { Semaphore } from '../util/semaphore.js'
+import { Session, type SessionDeps } from './session.js'
+
+export interface InstanceInfo {
+  token: string
+  state: SessionState
+  user: SessionUser | null
+}
+
+export type ManagerDeps = Omit<SessionDeps, 'pairingLimiter'> & { pairingConcurrency: number }
+
+export class SessionManager {
+  private readonly sessions = new Map<string, Session>()
+  private readonly deps: SessionDeps
+
+  constructor(deps: ManagerDeps) {
+    const { pairingConcurrency, ...rest } = deps
+    this.deps = { ...rest, pairingLimiter: new Semaphore(pairingConcurrency) }
+  }
+
+  /** Starts the instance (or returns the running one); with `phone`, returns a pairing code. */
+  async create(token: string, phone?: string): Promise<{ session: Session; pairingCode?: string }> {
+    let session = this.sessions.get(token)
+    if (!session) {
+      session = new Session(token, this.deps)
+      this.sessions.set(token, session)
+    }
+    const { pairingCode } = await session.start(phone)
+    return { session, pairingCode }
+  }
+
+  get(token: string): Session | undefined {
+    return this.sessions.get(token)
+  }
+
+  /** The session, or a 404 naming the token. */
+  require(token: string): Session {
+    const session = this.sessions.get(token)
+    if (!session) throw notFound(`instance "${token}" not found; create it first with POST /api/whatsapp/create-instance`)
+    return session
+  }
+
+  /** The socket of an open session, or a clear 404 / 409. */
+  requireOpen(token: string): WASocket {
+    const session = this.require(token)
+    if (session.state !== 'open' || !session.socket) {
+      throw conflict(`instance "${token}" is not connected (state: ${session.state})`)
+    }
+    return session.socket
+  }
+
+  list(): InstanceInfo[] {
+    return [...this.sessions.values()].map((s) => ({ token: s.token, state: s.state, user: s.user ?? null }))
+  }
+
+  async restart(token: string): Promise<Session> {
+    const session = this.require(token)
+    await session.restart()
+    return session
+  }
+
+  /** Logs out if connected, closes, wipes the folder, and forgets the instance. */
+  async delete(token: string): Promise<void> {
+    const session = this.sessions.get(token)
+    if (session) {
+      await session.logoutAndWipe()
+      session.dispose()
+      this.sessions.delete(token)
+    } else {
+      this.deps.authStore.remove(token)
+    }
+  }
+
+  /** Reconnects every instance whose credentials are on disk (boot). */
+  async autostart(): Promise<string[]> {
+    const tokens = this.deps.authStore.listSaved()
+    for (const token of tokens) {
+      await this.create(token).catch((err: unknown) => this.deps.logger.warn({ token, err: String(err) }, 'autostart failed'))
+    }
+    return tokens
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((s) => s.stop().catch(() => undefined)))
+    this.sessions.clear()
+  }
+}

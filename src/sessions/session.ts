@@ -1,0 +1,275 @@
+// One WhatsApp account: owns ONE Baileys socket at a time and its whole life — connect, QR or
+// pairing code, 515 restart, backoff on drops, 401 logout, `failed` after too many tries.
+import type { Agent } from 'node:https'
+import { DisconnectReason, makeWASocket } from '@whiskeysockets/baileys'
+import type { ConnectionState, WAMessageContent, WAMessageKey, WASocket } from '@whiskeysockets/baileys'
+import QRCode from 'qrcode'
+import type { EventBus, SessionState, SessionUser } from '../events/bus.js'
+import type { Logger } from '../logger.js'
+import type { Semaphore } from '../util/semaphore.js'
+import { isPaired, type AuthHandle, type AuthStore } from './auth-state.js'
+
+/** Something that wants every socket of every session (store ingestion, metrics). */
+export interface SessionObserver {
+  attach(token: string, sock: WASocket): void
+}
+
+export interface SessionDeps {
+  authStore: AuthStore
+  bus: EventBus
+  logger: Logger
+  pairingLimiter: Semaphore
+  observers: SessionObserver[]
+  getMessage?: (token: string, key: WAMessageKey) => Promise<WAMessageContent | undefined>
+  options: {
+    maxReconnects: number
+    qrMaxRefreshes: number
+    syncHistory: boolean
+    reconnectBaseMs: number
+    reconnectCapMs: number
+    waWebSocketUrl?: string
+    /** Sandbox: trust the simulator's media host for uploads. */
+    fetchAgent?: Agent
+  }
+}
+
+
+export class Session {
+  state: SessionState = 'closed'
+  user?: SessionUser
+  qr?: string
+  qrDataUrl?: string
+  pairingCode?: string
+  lastError?: string
+  private sock?: WASocket
+  private auth?: AuthHandle
+  private failures = 0
+  private qrCount = 0
+  private reconnectTimer?: NodeJS.Timeout
+  private releasePairingSlot?: () => void
+  private pairingPhone?: string
+  private pairingCodeWaiter?: { resolve: (code: string) => void; reject: (err: Error) => void }
+  /** Set while we close the socket on purpose, so its close event does not trigger a reconnect. */
+  private closingOnPurpose = false
+  private readonly log: Logger
+
+  constructor(readonly token: string, private readonly deps: SessionDeps) {
+    this.log = deps.logger.child({ token })
+  }
+
+  get socket(): WASocket | undefined {
+    return this.sock
+  }
+
+  /** Starts (or keeps) the connection; with `phone`, resolves with the pairing code instead of QRs. */
+  async start(phone?: string): Promise<{ pairingCode?: string }> {
+    if (phone && this.auth && isPaired(this.auth.state.creds)) {
+      return {}
+    }
+    if (phone) {
+      this.pairingPhone = phone
+      const code = new Promise<string>((resolve, reject) => (this.pairingCodeWaiter = { resolve, reject }))
+      if (this.state === 'closed' || this.state === 'failed' || this.state === 'logged-out') await this.connect()
+      else if (this.state === 'qr' && this.sock) void this.requestPairingCode(this.sock)
+      return { pairingCode: await code }
+    }
+    if (this.state === 'closed' || this.state === 'failed' || this.state === 'logged-out') await this.connect()
+    return {}
+  }
+
+  /** Drops the current socket and connects again with the saved credentials. */
+  async restart(): Promise<void> {
+    this.failures = 0
+    this.qrCount = 0
+    this.teardownSocket()
+    await this.connect()
+  }
+
+  /** Closes the socket without logging out (shutdown); credentials stay for the next boot. */
+  async stop(): Promise<void> {
+    this.teardownSocket()
+    await this.auth?.saveCreds()
+    this.auth?.close()
+    this.auth = undefined
+    this.setState('closed')
+  }
+
+  /** Logs out on WhatsApp when connected, then forgets everything about this account. */
+  async logoutAndWipe(): Promise<void> {
+    const sock = this.sock
+    if (sock && this.state === 'open') {
+      this.closingOnPurpose = true
+      await sock.logout().catch((err: unknown) => this.log.warn({ err: String(err) }, 'logout request failed'))
+    }
+    this.teardownSocket()
+    this.auth?.close()
+    this.auth = undefined
+    this.deps.authStore.remove(this.token)
+    this.user = undefined
+    this.setState('logged-out')
+  }
+
+  private async connect(): Promise<void> {
+    this.teardownSocket()
+    this.setState('connecting')
+    if (!this.auth) this.auth = this.deps.authStore.open(this.token)
+    const { state, saveCreds } = this.auth
+    if (!isPaired(state.creds) && !this.releasePairingSlot) {
+      // New pairings hold a slot until open or close: a burst of create-instance calls queues here.
+      this.releasePairingSlot = await this.deps.pairingLimiter.acquire()
+    }
+    const { options } = this.deps
+    const sock = makeWASocket({
+      auth: state,
+      logger: this.log.child({ class: 'baileys' }, { level: this.log.level === 'trace' ? 'trace' : 'warn' }),
+      waWebSocketUrl: options.waWebSocketUrl,
+      markOnlineOnConnect: false,
+      syncFullHistory: false,
+      shouldSyncHistoryMessage: () => options.syncHistory,
+      fetchAgent: options.fetchAgent,
+      getMessage: async (key) => (this.deps.getMessage ? this.deps.getMessage(this.token, key) : undefined),
+    })
+    this.sock = sock
+    this.closingOnPurpose = false
+    sock.ev.on('creds.update', () => void saveCreds())
+    sock.ev.on('connection.update', (update) => void this.onConnectionUpdate(sock, update))
+    for (const observer of this.deps.observers) observer.attach(this.token, sock)
+  }
+
+  private async onConnectionUpdate(sock: WASocket, update: Partial<ConnectionState>): Promise<void> {
+    if (sock !== this.sock) return // a late event of a socket we already replaced
+    const { qr, connection, lastDisconnect } = update
+    if (qr) await this.onQr(sock, qr)
+    if (connection === 'open') this.onOpen(sock)
+    if (connection === 'close') this.onClose(lastDisconnect?.error)
+  }
+
+  private async onQr(sock: WASocket, qr: string): Promise<void> {
+    this.qrCount++
+    if (this.qrCount > this.deps.options.qrMaxRefreshes) {
+      this.log.info({ attempts: this.qrCount - 1 }, 'QR not scanned in time; stopping')
+      this.deps.bus.emit('qr-timeout', { token: this.token, attempts: this.qrCount - 1 })
+      this.pairingCodeWaiter?.reject(new Error('pairing timed out'))
+      this.teardownSocket()
+      this.setState('closed', 'qr-timeout')
+      return
+    }
+    this.qr = qr
+    this.setState('qr')
+    if (this.pairingPhone) {
+      if (this.qrCount === 1) await this.requestPairingCode(sock)
+      return
+    }
+    this.qrDataUrl = await QRCode.toDataURL(qr)
+    this.deps.bus.emit('qrcode', { token: this.token, data: this.qrDataUrl, qr, attempt: this.qrCount })
+  }
+
+  private async requestPairingCode(sock: WASocket): Promise<void> {
+    const phone = this.pairingPhone
+    if (!phone) return
+    try {
+      const code = await sock.requestPairingCode(phone)
+      this.pairingCode = code
+      this.deps.bus.emit('pairing-code', { token: this.token, code, phone })
+      this.pairingCodeWaiter?.resolve(code)
+    } catch (err) {
+      this.pairingCodeWaiter?.reject(err instanceof Error ? err : new Error(String(err)))
+    }
+    this.pairingCodeWaiter = undefined
+  }
+
+  private onOpen(sock: WASocket): void {
+    this.failures = 0
+    this.qrCount = 0
+    this.qr = this.qrDataUrl = this.pairingCode = this.pairingPhone = undefined
+    this.releasePairingSlot?.()
+    this.releasePairingSlot = undefined
+    const me = sock.user
+    this.user = me ? { id: me.id, name: me.name ?? me.notify, lid: me.lid } : undefined
+    this.setState('open')
+    const user = this.user ?? { id: '' }
+    // The seed's event carries the profile picture; WhatsApp may refuse it, which is fine.
+    void sock.profilePictureUrl(user.id, 'image').catch(() => null).then((ppUrl) => {
+      if (sock === this.sock) this.deps.bus.emit('connection-open', { token: this.token, user, ppUrl: ppUrl ?? null })
+    })
+  }
+
+  private onClose(error: Error | undefined): void {
+    const statusCode = (error as { output?: { statusCode?: number } } | undefined)?.output?.statusCode
+    const reason = error?.message ?? 'closed'
+    this.lastError = reason
+    const onPurpose = this.closingOnPurpose
+    this.teardownSocket()
+    if (onPurpose) return
+    if (statusCode === DisconnectReason.loggedOut) {
+      this.log.info({ statusCode }, 'logged out from the phone; wiping credentials')
+      this.auth?.close()
+      this.auth = undefined
+      this.deps.authStore.remove(this.token)
+      this.user = undefined
+      this.setState('logged-out', reason, statusCode)
+      this.deps.bus.emit('logged-out', { token: this.token, reason })
+      return
+    }
+    if (statusCode === DisconnectReason.restartRequired) {
+      this.log.info('restart required (515); reconnecting now')
+      void this.connect()
+      return
+    }
+    if (statusCode === DisconnectReason.connectionReplaced) {
+      // Another client took these credentials; reconnecting would kick it and flap forever.
+      this.setState('closed', reason, statusCode)
+      return
+    }
+    const { options } = this.deps
+    this.failures++
+    if (this.failures > options.maxReconnects) {
+      this.log.warn({ failures: this.failures - 1 }, 'too many failed reconnects; waiting for a restart by API')
+      this.releasePairingSlot?.()
+      this.releasePairingSlot = undefined
+      this.setState('failed', reason, statusCode)
+      return
+    }
+    const delay = backoffDelay(this.failures, options.reconnectBaseMs, options.reconnectCapMs)
+    this.log.info({ statusCode, attempt: this.failures, delayMs: delay }, 'connection closed; reconnecting')
+    this.setState('connecting', reason, statusCode)
+    this.reconnectTimer = setTimeout(() => void this.connect(), delay)
+  }
+
+  /** Fully releases the current socket (listeners, timers, websocket) before any new one. */
+  private teardownSocket(): void {
+    clearTimeout(this.reconnectTimer)
+    this.reconnectTimer = undefined
+    const sock = this.sock
+    if (!sock) return
+    this.sock = undefined
+    sock.ev.removeAllListeners(undefined as never)
+    try {
+      sock.end(undefined)
+    } catch {
+      // already closed
+    }
+  }
+
+  private setState(state: SessionState, reason?: string, statusCode?: number): void {
+    if (state === this.state && !reason) return
+    this.state = state
+    this.log.info({ state, reason, statusCode }, 'session state')
+    this.deps.bus.emit('connection-state', { token: this.token, state, user: this.user, reason, statusCode })
+  }
+
+  /** Releases what a session holds when it is forgotten by the manager. */
+  dispose(): void {
+    this.teardownSocket()
+    this.releasePairingSlot?.()
+    this.releasePairingSlot = undefined
+    this.auth?.close()
+    this.auth = undefined
+  }
+}
+
+/** Capped exponential backoff with full jitter (avoids thundering reconnects after an outage). */
+export function backoffDelay(attempt: number, base: number, cap: number): number {
+  const ceiling = Math.min(cap, base * 2 ** Math.min(attempt - 1, 20))
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2))
+}
