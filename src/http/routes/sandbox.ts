@@ -1,0 +1,117 @@
+// The sandbox's own API (mounted only in sandbox mode): drive the simulated phone and contacts.
+// Only a type import of the simulator: this module never loads it.
+import { body, param } from 'express-validator'
+import type { GatewayApp } from '../../app.js'
+import { badRequest, conflict, notFound } from '../../errors.js'
+import type { Simulator } from '../../simulator/index.js'
+import { defineRoutes } from '../route.js'
+import { tokenIn } from '../validators.js'
+
+const digits = (v: unknown) => String(v ?? '').replace(/\D/g, '')
+const numberParam = param('number').customSanitizer(digits).isLength({ min: 5, max: 15 }).withMessage('must be a phone number')
+
+/** The account number (digits) behind an open instance. */
+function accountPhone(gw: GatewayApp, token: string): string {
+  const session = gw.sessions.require(token)
+  const id = session.user?.id
+  if (session.state !== 'open' || !id) throw conflict(`instance "${token}" is not connected (state: ${session.state})`)
+  return id.split('@')[0].split(':')[0]
+}
+
+export function sandboxRoutes(gw: GatewayApp, sim: Simulator) {
+  const requireContact = (number: string) => {
+    const contact = sim.contact(number)
+    if (!contact) throw notFound(`no simulated contact ${number}; see GET /api/sandbox/contacts`)
+    return contact
+  }
+  return defineRoutes([
+    {
+      method: 'post',
+      path: '/sandbox/scan',
+      tag: 'Sandbox',
+      summary: 'A simulated phone scans the instance\'s current QR (optionally as `phone`)',
+      validators: [tokenIn(), body('phone').optional().customSanitizer(digits).isLength({ min: 5, max: 15 })],
+      handler: async (req) => {
+        const session = gw.sessions.require(String(req.body.token))
+        if (!session.qr) throw conflict(`instance "${session.token}" shows no QR (state: ${session.state})`)
+        return sim.scanQr(session.qr, req.body.phone as string | undefined)
+      },
+    },
+    {
+      method: 'get',
+      path: '/sandbox/contacts',
+      tag: 'Sandbox',
+      summary: 'Simulated contacts',
+      handler: () => sim.contacts().map((c) => ({ number: c.number, jid: c.jid, onWhatsApp: c.onWhatsApp, name: c.name })),
+    },
+    {
+      method: 'post',
+      path: '/sandbox/contacts',
+      tag: 'Sandbox',
+      summary: 'Add a simulated contact',
+      validators: [
+        body('number').optional().customSanitizer(digits).isLength({ min: 5, max: 15 }).withMessage('must be a phone number'),
+        body('onWhatsApp').optional().isBoolean().withMessage('must be a boolean'),
+        body('name').optional().isString().isLength({ max: 100 }),
+        body('echo').optional().isBoolean(),
+      ],
+      handler: async (req) => {
+        const { number, onWhatsApp, name, echo } = req.body as { number?: string; onWhatsApp?: boolean; name?: string; echo?: boolean }
+        if (number && sim.contact(number)) throw conflict(`contact ${number} already exists`)
+        const c = await sim.createContact({ number, onWhatsApp, name, echo })
+        return { number: c.number, jid: c.jid, onWhatsApp: c.onWhatsApp, name: c.name }
+      },
+    },
+    {
+      method: 'post',
+      path: '/sandbox/contacts/:number/send',
+      tag: 'Sandbox',
+      summary: 'The contact sends a text or a media message to the instance\'s account',
+      validators: [
+        numberParam,
+        tokenIn(),
+        body('text').optional().isString().isLength({ min: 1, max: 65_536 }),
+        body('media').optional().isObject(),
+        body('media.base64').if(body('media').exists()).isBase64().withMessage('must be base64'),
+        body('media.mimetype').if(body('media').exists()).isMimeType().withMessage('must be a mime type'),
+        body('media.fileName').optional().isString(),
+        body('media.caption').optional().isString(),
+      ],
+      handler: async (req) => {
+        const contact = requireContact(String(req.params.number))
+        const to = accountPhone(gw, String(req.body.token))
+        const { text, media } = req.body as { text?: string; media?: { base64: string; mimetype: string; fileName?: string; caption?: string } }
+        if (media) {
+          return contact.sendMedia(to, { data: Buffer.from(media.base64, 'base64'), mimetype: media.mimetype, fileName: media.fileName, caption: media.caption })
+        }
+        if (!text) throw badRequest('text or media is required')
+        return contact.sendText(to, text)
+      },
+    },
+    {
+      method: 'get',
+      path: '/sandbox/contacts/:number/messages',
+      tag: 'Sandbox',
+      summary: 'What the contact received, decrypted, oldest first',
+      validators: [numberParam],
+      handler: (req) =>
+        requireContact(String(req.params.number)).received().map((m) => ({
+          id: m.id, from: m.from, chat: m.chat, type: m.type, text: m.text, caption: m.caption,
+          media: m.media ? { mimetype: m.media.mimetype, size: m.media.size, sha256: m.media.sha256, fileName: m.media.fileName } : undefined,
+          receivedAt: m.receivedAt,
+        })),
+    },
+    {
+      method: 'post',
+      path: '/sandbox/logout',
+      tag: 'Sandbox',
+      summary: 'The phone removes the linked device (the gateway sees a 401 logout)',
+      validators: [tokenIn()],
+      handler: async (req) => {
+        const phone = accountPhone(gw, String(req.body.token))
+        await sim.logout(phone)
+        return { phone }
+      },
+    },
+  ])
+}

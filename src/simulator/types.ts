@@ -1,0 +1,153 @@
+// Public types of the simulator (re-exported by index.ts). Other modules code against these: keep them stable.
+import type { proto } from '@whiskeysockets/baileys'
+import type { Logger } from 'pino'
+
+export interface SimulatorOptions {
+	/** interface for the websocket and media servers; default 127.0.0.1 */
+	host?: string
+	/** websocket port, 0 = ephemeral (default) */
+	port?: number
+	/** HTTPS media host port, 0 = ephemeral (default) */
+	mediaPort?: number
+	logger?: Logger
+	/** persist the simulated network (accounts, contacts, groups, media) here; restored by the next start */
+	dataDir?: string
+}
+
+export type ReceivedType =
+	| 'text'
+	| 'image'
+	| 'video'
+	| 'audio'
+	| 'document'
+	| 'sticker'
+	| 'reaction'
+	| 'revoke'
+	| 'edit'
+	| 'poll'
+	| 'location'
+	| 'contact'
+	| 'buttons'
+	| 'template'
+	| 'list'
+	| 'interactive'
+	| 'other'
+
+export interface ReceivedMedia {
+	mimetype: string
+	size: number
+	/** hex sha256 of the decrypted bytes */
+	sha256: string
+	fileName?: string
+	data: Buffer
+}
+
+/** A message a simulated contact received from a gateway account and decrypted. */
+export interface ReceivedMessage {
+	id: string
+	/** sender's PN jid (the gateway account) */
+	from: string
+	/** the receiving contact's PN jid */
+	to: string
+	/** contact jid for 1:1 chats, group jid (…@g.us) for groups */
+	chat: string
+	type: ReceivedType
+	text?: string
+	caption?: string
+	media?: ReceivedMedia
+	/** set when the media could not be downloaded/decrypted (message still recorded) */
+	mediaError?: string
+	/** the decoded message after unwrapping deviceSentMessage/ephemeral/viewOnce/documentWithCaption/edited wrappers */
+	message: proto.IMessage
+	receivedAt: number
+}
+
+/** A receipt the gateway sent for a message a contact had sent it (delivery, read, …). */
+export interface ReceivedReceipt {
+	/** message id the receipt is about (one receipt may cover several ids; each gets an entry) */
+	id: string
+	/** receipt type attribute: '' (delivered), 'read', 'read-self', 'inactive', 'played', … */
+	type: string
+	/** account PN jid that sent it */
+	from: string
+	receivedAt: number
+}
+
+export interface QuotedRef {
+	/** id of the quoted message */
+	id: string
+	/** text of the quoted message, used to build quotedMessage */
+	text?: string
+	/** true when the quoted message was sent by the gateway account */
+	fromMe?: boolean
+}
+
+export interface MediaInput {
+	data: Buffer
+	mimetype: string
+	fileName?: string
+	caption?: string
+	/** audio only: send as a voice note */
+	ptt?: boolean
+}
+
+export interface SimContact {
+	readonly number: string
+	/** number@s.whatsapp.net */
+	readonly jid: string
+	/** LID jid (…@lid) */
+	readonly lid: string
+	readonly onWhatsApp: boolean
+	readonly name: string
+	readonly echo: boolean
+	sendText(toPhone: string, text: string, opts?: { quoted?: QuotedRef }): Promise<{ id: string }>
+	sendMedia(toPhone: string, media: MediaInput): Promise<{ id: string }>
+	/** any message content (location, contact card, reaction, …) to the account `toPhone` */
+	sendMessage(toPhone: string, message: proto.IMessage): Promise<{ id: string }>
+	sendGroupText(groupId: string, text: string): Promise<{ id: string }>
+	sendGroupMessage(groupId: string, message: proto.IMessage): Promise<{ id: string }>
+	/** oldest first */
+	received(): ReceivedMessage[]
+	waitForMessage(pred?: (m: ReceivedMessage) => boolean, timeoutMs?: number): Promise<ReceivedMessage>
+	receipts(): ReceivedReceipt[]
+	waitForReceipt(pred?: (r: ReceivedReceipt) => boolean, timeoutMs?: number): Promise<ReceivedReceipt>
+}
+
+export interface SimAccount {
+	phone: string
+	/** phone@s.whatsapp.net */
+	jid: string
+	/** LID jid (…@lid) */
+	lid: string
+	/** id of the linked companion device (the gateway's Baileys socket); undefined if none */
+	deviceId?: number
+	deviceJid?: string
+	linked: boolean
+	connected: boolean
+	/** one-time pre-keys of the companion still available to peers */
+	preKeysLeft: number
+}
+
+export interface SimGroupParticipant {
+	/** PN jid */
+	jid: string
+	/** LID jid */
+	lid: string
+	admin: 'admin' | 'superadmin' | null
+}
+
+export interface SimGroup {
+	/** full group jid: '<digits>@g.us' (group() accepts it with or without '@g.us') */
+	id: string
+	subject: string
+	description?: string
+	announce: boolean
+	restrict: boolean
+	/** PN jid of the creator */
+	creator: string
+	creation: number
+	participants: SimGroupParticipant[]
+	inviteCode: string
+	/** disappearing-messages timer in seconds, 0 = off */
+	ephemeral: number
+}
