@@ -1,0 +1,35 @@
+// `npm run sandbox`: the simulated WhatsApp network and the real gateway in one process, in
+// sandbox mode. Build and test an integration with no phone: scan with POST /api/sandbox/scan.
+import 'dotenv/config'
+import { join } from 'node:path'
+import { sandboxRoutes } from './http/routes/sandbox.js'
+import { createLogger } from './logger.js'
+import { loadConfigOrExit, runGateway } from './main.js'
+import { Simulator } from './simulator/index.js'
+
+/** The contacts every sandbox starts with (kept across restarts through the simulator's data dir). */
+const STARTER_CONTACTS = [
+  { number: '15550100001', name: 'Alice (echo)', echo: true },
+  { number: '15550100002', name: 'Bob (echo)', echo: true },
+  { number: '15550100003', name: 'Carol' },
+  { number: '15550100009', name: 'Not on WhatsApp', onWhatsApp: false },
+]
+
+const config = loadConfigOrExit({ ...process.env, WA_SANDBOX: 'true' })
+const logger = createLogger(config.logLevel)
+logger.info('starting the simulated WhatsApp network')
+const sim = await Simulator.start({ dataDir: join(config.dataDir, 'simulator'), logger: logger.child({ component: 'simulator' }) })
+for (const c of STARTER_CONTACTS) {
+  if (!sim.contact(c.number)) await sim.createContact(c)
+}
+const gateway = await runGateway({
+  config,
+  logger,
+  sandbox: { wsUrl: sim.wsUrl, rootPublicKey: sim.rootPublicKey, caPem: sim.caPem, routes: (gw) => sandboxRoutes(gw, sim) },
+})
+const port = (gateway.server.address() as { port: number }).port
+console.log(`\nSandbox ready: dashboard http://localhost:${port}/  (simulated WhatsApp at ${sim.wsUrl})`)
+console.log('Simulated contacts:')
+for (const c of sim.contacts()) console.log(`  ${c.number}  ${c.name}${c.onWhatsApp ? '' : '  (not on WhatsApp)'}`)
+console.log('Pair an instance: POST /api/whatsapp/create-instance {token}, then POST /api/sandbox/scan {token}\n')
+process.once('exit', () => void sim.stop())

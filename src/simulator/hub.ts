@@ -1,0 +1,177 @@
+// The simulated network: websocket server, registries (accounts, contacts, groups), login and delivery.
+import type { EventEmitter } from 'node:events'
+import type { AddressInfo } from 'node:net'
+import type { BinaryNode, proto } from '@whiskeysockets/baileys'
+import type { Logger } from 'pino'
+import { WebSocketServer } from 'ws'
+import { AccountRegistry, accountView, lidJid, pnJid, type AccountState } from './accounts.js'
+import { SimConnection } from './connection.js'
+import type { ContactImpl } from './contact.js'
+import { GroupRegistry } from './groups.js'
+import { MediaClient } from './media-crypto.js'
+import type { MediaHost } from './media-host.js'
+import type { TrustChain } from './noise.js'
+import { PairingManager } from './pairing.js'
+import { routeNode } from './router.js'
+import { SERVER_JID, unixTime } from './util.js'
+
+/** Who a jid (PN or LID, any device) belongs to in the simulated network. */
+export type Peer = { kind: 'contact'; contact: ContactImpl } | { kind: 'account'; account: AccountState }
+
+export class Hub {
+	readonly accounts: AccountRegistry
+	readonly contactsByNumber = new Map<string, ContactImpl>()
+	readonly contactsByLid = new Map<string, ContactImpl>()
+	readonly groups: GroupRegistry
+	readonly pairing: PairingManager
+	readonly mediaClient: MediaClient
+	refuseConnections = false
+	/** called after state changes worth persisting (set by the persistence layer) */
+	onChange: () => void = () => undefined
+	private wss?: WebSocketServer
+	private readonly connections = new Set<SimConnection>()
+
+	constructor(
+		readonly logger: Logger,
+		readonly trust: TrustChain,
+		readonly media: MediaHost,
+		/** the public Simulator: emits 'contact-message' and friends */
+		readonly events: EventEmitter
+	) {
+		this.accounts = new AccountRegistry(user => this.isTaken(user))
+		this.groups = new GroupRegistry(this)
+		this.pairing = new PairingManager(this)
+		this.mediaClient = new MediaClient(media.caPem, () => media.host, () => media.auth)
+	}
+
+	async listen(host: string, port: number): Promise<number> {
+		const wss = new WebSocketServer({ host, port })
+		await new Promise<void>((resolve, reject) => {
+			wss.once('listening', resolve)
+			wss.once('error', reject)
+		})
+		wss.on('connection', ws => {
+			if (this.refuseConnections) {
+				ws.terminate()
+				return
+			}
+			const conn = new SimConnection(
+				ws,
+				this.trust,
+				{
+					onPayload: (c, payload) => this.onPayload(c, payload),
+					onNode: (c, node) => routeNode(this, c, node),
+					onClose: c => this.onClose(c)
+				},
+				this.logger
+			)
+			this.connections.add(conn)
+		})
+		this.wss = wss
+		return (wss.address() as AddressInfo).port // bound to TCP: always an AddressInfo
+	}
+
+	async close(): Promise<void> {
+		for (const conn of this.connections) conn.drop()
+		await this.mediaClient.close()
+		const wss = this.wss
+		if (wss) await new Promise<void>(resolve => wss.close(() => resolve()))
+	}
+
+	isTaken(user: string): boolean {
+		return !!(this.accounts.get(user) || this.accounts.byLid(user) || this.contactsByNumber.has(user) || this.contactsByLid.has(user))
+	}
+
+	/** Resolve a PN or LID jid (device suffix ignored) to a simulated account or contact. */
+	peerOf(jid: string): Peer | undefined {
+		const [userDevice = '', server = ''] = jid.split('@')
+		const user = userDevice.split(':')[0]!
+		if (server === 'lid') {
+			const account = this.accounts.byLid(user)
+			if (account) return { kind: 'account', account }
+			const contact = this.contactsByLid.get(user)
+			return contact ? { kind: 'contact', contact } : undefined
+		}
+		if (server !== SERVER_JID) return undefined
+		const account = this.accounts.get(user)
+		if (account) return { kind: 'account', account }
+		const contact = this.contactsByNumber.get(user)
+		return contact ? { kind: 'contact', contact } : undefined
+	}
+
+	/** Send to the account's companion now, or keep it for the next login (offline delivery). */
+	deliver(account: AccountState, node: BinaryNode): void {
+		const conn = account.connection
+		if (conn && !conn.closed) conn.send(node)
+		else if (account.deviceId !== undefined) account.offline.push(node)
+	}
+
+	private onPayload(conn: SimConnection, payload: proto.ClientPayload): void {
+		if (payload.devicePairingData) {
+			this.pairing.onRegistration(conn)
+			return
+		}
+		this.login(conn, `${payload.username ?? ''}`, payload.device ?? 0)
+	}
+
+	/** Login payload: accept only the linked device with the noise key it registered with. */
+	private login(conn: SimConnection, phone: string, device: number): void {
+		const account = this.accounts.get(phone)
+		const ok = account && account.deviceId === device && account.noiseKey && conn.clientStatic?.equals(account.noiseKey)
+		if (!account || !ok) {
+			this.logger.info({ phone, device }, 'login refused: device not linked')
+			// Baileys: CB:failure -> statusCode = reason -> 401 loggedOut
+			conn.sendTerminal({ tag: 'failure', attrs: { reason: '401', location: 'sim' } })
+			return
+		}
+		const previous = account.connection
+		if (previous && !previous.closed) {
+			// same companion connecting twice: the older socket gets "replaced" (Baileys: 440)
+			previous.phone = undefined
+			previous.sendTerminal({ tag: 'stream:error', attrs: {}, content: [{ tag: 'conflict', attrs: { type: 'replaced' } }] })
+		}
+		account.connection = conn
+		conn.phone = phone
+		conn.send({
+			tag: 'success',
+			attrs: { t: unixTime(), lid: `${account.lid}:${device}@lid`, props: '1', abprops: '1', location: 'sim', creation: '1700000000' }
+		})
+		const pending = account.offline
+		account.offline = []
+		for (const node of pending) conn.send(node)
+		// a logged-in Baileys socket buffers events until this arrives
+		conn.send({ tag: 'ib', attrs: { from: SERVER_JID }, content: [{ tag: 'offline', attrs: { count: `${pending.length}` } }] })
+		this.events.emit('account-connected', accountView(account))
+	}
+
+	private onClose(conn: SimConnection): void {
+		this.connections.delete(conn)
+		this.pairing.forget(conn)
+		const account = conn.phone ? this.accounts.get(conn.phone) : undefined
+		if (account && account.connection === conn) {
+			account.connection = undefined
+			this.events.emit('account-disconnected', accountView(account))
+		}
+	}
+
+	/** The phone unlinks the companion: 401 device_removed on the live socket, future logins refused. */
+	unlink(account: AccountState, notifyClient: boolean): void {
+		account.deviceId = undefined
+		account.noiseKey = undefined
+		account.bundle = undefined
+		account.offline = []
+		const conn = account.connection
+		if (conn && !conn.closed && notifyClient) {
+			// Baileys: stream:error code=401 -> DisconnectReason.loggedOut
+			conn.sendTerminal({ tag: 'stream:error', attrs: { code: '401' }, content: [{ tag: 'conflict', attrs: { type: 'device_removed' } }] })
+		}
+		this.onChange()
+	}
+
+	/** PN and LID jids of any simulated user (contact or account), for group and usync answers. */
+	jidsOf(peer: Peer): { pn: string; lid: string } {
+		return peer.kind === 'contact'
+			? { pn: peer.contact.jid, lid: peer.contact.lid }
+			: { pn: pnJid(peer.account.phone), lid: lidJid(peer.account.lid) }
+	}
+}

@@ -1,0 +1,61 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ConfigError, loadConfig } from '../src/config/index.js'
+
+const dir = () => mkdtempSync(join(tmpdir(), 'wagw-config-'))
+
+test('defaults are safe and typed', () => {
+  const cwd = dir()
+  const c = loadConfig({ AUTH: 'abcdefgh12' }, cwd)
+  assert.equal(c.port, 3000)
+  assert.equal(c.credentialsDir, join(cwd, 'credentials'))
+  assert.equal(c.schedulerFile, join(cwd, 'scheduler.json'))
+  assert.equal(c.dataDir, join(cwd, 'data'))
+  assert.equal(c.mediaAllowPrivate, false)
+  assert.equal(c.mediaMaxBytes, 64 * 1024 * 1024)
+  assert.equal(c.store, true)
+  assert.equal(c.sandbox, false)
+  rmSync(cwd, { recursive: true })
+})
+
+test('a missing AUTH is generated once, kept private, and reused', () => {
+  const cwd = dir()
+  const a = loadConfig({}, cwd)
+  const b = loadConfig({}, cwd)
+  assert.equal(a.authGenerated, true)
+  assert.ok(a.auth.length >= 24)
+  assert.equal(a.auth, b.auth)
+  assert.equal(readFileSync(join(cwd, 'data', 'auth-key'), 'utf8').trim(), a.auth)
+  rmSync(cwd, { recursive: true })
+})
+
+test('malformed values name the variable', () => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ PORT: 'abc' }, /PORT must be a whole number/],
+    [{ PORT: '70000' }, /PORT must be between/],
+    [{ MIN: '5', MAX: '2' }, /MAX must be >= MIN/],
+    [{ WEBHOOK: 'not a url' }, /WEBHOOK must be a URL/],
+    [{ WEBHOOK: 'ftp://x/y' }, /WEBHOOK must use http/],
+    [{ STORE: 'maybe' }, /STORE must be true or false/],
+    [{ AUTH: 'short' }, /AUTH must be at least 8/],
+    [{ AUTH: 'has:colon1' }, /AUTH must not contain/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+  ]
+  for (const [env, message] of cases) {
+    assert.throws(() => loadConfig({ AUTH: 'abcdefgh12', ...env }, dir()), (err: unknown) => err instanceof ConfigError && message.test(err.message))
+  }
+})
+
+test('a config error stops boot with one clear line', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, PORT: 'abc', AUTH: 'abcdefgh12', DATA_DIR: dir() },
+    encoding: 'utf8',
+    timeout: 30_000,
+  })
+  assert.equal(r.status, 1)
+  assert.equal(r.stderr.trim(), 'Invalid configuration: PORT must be a whole number, got "abc"')
+})
