@@ -1,5 +1,5 @@
 // Composition root: builds every part and wires them together. No logic of its own.
-import { createServer, type Server as HttpServer } from 'node:http'
+import { createServer, type RequestListener, type Server as HttpServer } from 'node:http'
 import { Agent } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
@@ -10,11 +10,31 @@ import { EventBus } from './events/bus.js'
 import { createSocketGateway } from './events/socket-gateway.js'
 import { buildHttpApp } from './http/app.js'
 import type { RouteDef } from './http/route.js'
+import { mountApiDocs, openapiRoutes } from './http/openapi.js'
 import { instanceRoutes } from './http/routes/instances.js'
+import { GroupService } from './groups/service.js'
+import { groupRoutes } from './http/routes/groups.js'
+import { schedulerRoutes } from './http/routes/scheduler.js'
+import { SEND_ACTIONS } from './messaging/actions.js'
+import { FileJobStore } from './scheduler/file-store.js'
+import { Scheduler } from './scheduler/scheduler.js'
 import { createLogger, type Logger } from './logger.js'
+import { Messenger } from './messaging/messenger.js'
+import { bulkRoutes } from './http/routes/bulk.js'
+import { mediaRoutes } from './http/routes/media.js'
+import { messageRoutes } from './http/routes/messages.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import { SqliteAuthStore } from './sessions/auth-state.js'
 import { SessionManager } from './sessions/manager.js'
+import { bridgeSocketEvents } from './sessions/event-bridge.js'
+import { createWebhooks, type Webhooks } from './events/webhooks/index.js'
+import { storeRoutes } from './http/routes/store.js'
+import { webhookRoutes } from './http/routes/webhooks.js'
+import { openDatabase, type Db } from './store/db.js'
+import { storeGetMessage } from './store/baileys.js'
+import { StoreObserver } from './store/ingest.js'
+import { SqliteStore } from './store/sqlite-store.js'
+import type { Store } from './store/types.js'
 
 /** What the gateway needs to talk to the simulator instead of WhatsApp (sandbox and tests only). */
 export interface SandboxLink {
@@ -29,6 +49,8 @@ export interface AppOptions {
   config: Config
   logger?: Logger
   sandbox?: SandboxLink
+  /** Your own Store (e.g. MySQL/Postgres, see src/store/types.ts); default: SqliteStore in DATA_DIR. */
+  store?: Store
 }
 
 export interface GatewayApp {
@@ -37,6 +59,15 @@ export interface GatewayApp {
   bus: EventBus
   sessions: SessionManager
   metrics: Metrics
+  /** DATA_DIR/gateway.db (WAL), shared by the store, the webhook outbox and other queues. */
+  db: Db
+  /** Chats/contacts/messages; undefined when STORE=false. */
+  store?: Store
+  webhooks: Webhooks
+  /** The one send path (routes, scheduler, bulk queue): execute(action, body). */
+  messenger: Messenger
+  /** Cron jobs from scheduler.json; they send through the messenger. */
+  scheduler: Scheduler
   routes: RouteDef[]
   server: HttpServer
   io: IoServer
@@ -56,11 +87,17 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
     WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(sandbox.rootPublicKey)
   }
   const bus = new EventBus()
+  const db = openDatabase(config.dataDir)
+  const store = config.store ? (opts.store ?? new SqliteStore(db)) : undefined
+  const storeObserver = store ? new StoreObserver(store, logger) : undefined
   const sessions = new SessionManager({
     authStore: new SqliteAuthStore(config.credentialsDir),
     bus,
     logger,
-    observers: [],
+    // Baileys events → bus (messages, receipts, groups); Socket.IO and webhooks forward the bus.
+    // The store listens first, so a message is stored before the bus announces it.
+    observers: [...(storeObserver ? [storeObserver] : []), { attach: (token, sock) => bridgeSocketEvents(token, sock, bus) }],
+    getMessage: store ? storeGetMessage(store) : undefined,
     pairingConcurrency: config.pairingConcurrency,
     options: {
       maxReconnects: config.maxReconnects,
@@ -73,28 +110,62 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
     },
   })
   const metrics = createMetrics(bus, sessions)
+  storeObserver?.wipeOnLogout(bus)
+  const webhooks = createWebhooks({ db, bus, logger, metrics, config, ownJid: (t) => sessions.get(t)?.user?.id })
+  const messenger = new Messenger({
+    sessions, bus, config, logger, db, mediaCa: sandbox?.caPem,
+    findMessage: store ? (token, id) => store.findMessage(token, id) : undefined,
+  })
   const routes: RouteDef[] = [...instanceRoutes(sessions)]
+  routes.push(...messageRoutes(messenger, config), ...mediaRoutes(messenger), ...bulkRoutes(messenger))
+  routes.push(...groupRoutes(new GroupService(sessions)))
+  const scheduler = new Scheduler({
+    store: new FileJobStore(config.schedulerFile, logger), actions: () => SEND_ACTIONS, executor: messenger, bus, logger,
+  })
+  await scheduler.load() // a malformed scheduler.json is kept aside here, before anything can overwrite it
+  routes.push(...schedulerRoutes(scheduler))
+  routes.push(...storeRoutes({ store, instanceKnown: (t) => sessions.get(t) !== undefined }))
+  routes.push(...webhookRoutes({ targets: webhooks.targets, outbox: webhooks.outbox, kick: () => webhooks.dispatcher.kick() }))
 
-  const server = createServer()
+  // Socket.IO wraps the 'request' listeners present when it attaches and calls them only for
+  // non-/socket.io/ paths; a listener added later would also answer its client file and polling
+  // requests (corrupting them), so the express app is bound here and set once built.
+  let httpApp: RequestListener | undefined
+  const server = createServer((req, res) => httpApp?.(req, res))
   const io = createSocketGateway(server, bus, { auth: config.auth, origin: config.origin })
   const gateway: GatewayApp = {
-    config, logger, bus, sessions, metrics, routes, server, io,
+    config, logger, bus, sessions, metrics, db, store, webhooks, messenger, scheduler, routes, server, io,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject)
-        server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port))
+        server.listen(config.port, config.host, () => {
+          webhooks.start() // resumes deliveries queued before a restart or crash
+          void messenger.resume() // unfinished bulk batches go on where they stopped
+          void scheduler.start().catch((err: unknown) => logger.error({ err }, 'scheduler did not start'))
+          // Paired instances reconnect on boot (the seed's autostart), without holding up the listener.
+          void sessions.autostart().then((tokens) => {
+            if (tokens.length) logger.info({ count: tokens.length }, 'autostarted saved instances')
+          })
+          resolve((server.address() as AddressInfo).port)
+        })
       }),
     close: async () => {
+      await scheduler.close() // no job may fire into a closing messenger
+      await messenger.close()
       await sessions.shutdown()
+      await webhooks.stop()
       await new Promise<void>((resolve) => io.close(() => resolve()))
       server.closeAllConnections()
+      await store?.close()
+      db.close()
     },
   }
   if (sandbox?.routes) routes.push(...sandbox.routes(gateway))
+  routes.push(...openapiRoutes(() => routes))
   const app = buildHttpApp({
     auth: config.auth, origin: config.origin, bodyLimit: config.bodyLimit, logger, routes,
-    metrics: metrics.registry, publicDir: PUBLIC_DIR,
+    metrics: metrics.registry, publicDir: PUBLIC_DIR, extra: (http) => mountApiDocs(http, config.auth),
   })
-  server.on('request', app)
+  httpApp = app
   return gateway
 }

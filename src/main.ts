@@ -27,8 +27,6 @@ export async function runGateway(opts: AppOptions): Promise<GatewayApp> {
     console.log(`  e.g. curl -u "${config.auth}:" ${url}/api/whatsapp/instances\n`)
   }
   logger.info({ url }, `gateway listening; dashboard at ${url}/`)
-  const restored = await gateway.sessions.autostart()
-  if (restored.length) logger.info({ count: restored.length }, 'autostarted saved instances')
   let closing = false
   const shutdown = (signal: string) => {
     if (closing) return

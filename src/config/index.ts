@@ -14,6 +14,15 @@ export interface Config {
   origin: string
   webhook?: string
   webhookSecret?: string
+  /** Events the global WEBHOOK receives (bus event names, or '*'). */
+  webhookEvents: string[]
+  /** Webhook delivery: retry backoff base/cap (ms), attempts before `dead`, request timeout, parallel lanes, days delivered rows are kept. */
+  webhookRetryBaseMs: number
+  webhookRetryCapMs: number
+  webhookMaxAttempts: number
+  webhookTimeoutMs: number
+  webhookConcurrency: number
+  webhookKeepDays: number
   /** Random delay between bulk sends, in seconds. */
   min: number
   max: number
@@ -117,6 +126,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     origin: str(env, 'ORIGIN') ?? 'http://localhost',
     webhook: url(env, 'WEBHOOK', ['http:', 'https:']),
     webhookSecret: str(env, 'WEBHOOK_SECRET'),
+    webhookEvents: (str(env, 'WEBHOOK_EVENTS') ?? 'message-upsert').split(',').map((e) => e.trim()).filter(Boolean),
+    webhookRetryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 1000, 1, 3_600_000),
+    webhookRetryCapMs: int(env, 'WEBHOOK_RETRY_CAP_MS', 300_000, 1, 86_400_000),
+    webhookMaxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 15, 1, 10_000),
+    webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 600_000),
+    webhookConcurrency: int(env, 'WEBHOOK_CONCURRENCY', 8, 1, 256),
+    webhookKeepDays: int(env, 'WEBHOOK_KEEP_DAYS', 7, 0, 3650),
     min,
     max,
     credentialsDir: resolve(cwd, str(env, 'CREDENTIALS_DIR') ?? './credentials'),

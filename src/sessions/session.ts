@@ -121,7 +121,7 @@ export class Session {
     const { options } = this.deps
     const sock = makeWASocket({
       auth: state,
-      logger: this.log.child({ class: 'baileys' }, { level: this.log.level === 'trace' ? 'trace' : 'warn' }),
+      logger: this.log.child({ class: 'baileys' }, { level: baileysLogLevel(this.log) }),
       waWebSocketUrl: options.waWebSocketUrl,
       markOnlineOnConnect: false,
       syncFullHistory: false,
@@ -266,6 +266,12 @@ export class Session {
     this.auth?.close()
     this.auth = undefined
   }
+}
+
+/** Baileys is chatty at info: it logs at warn unless we trace, and never louder than our own level. */
+function baileysLogLevel(log: Logger): string {
+  if (log.level === 'trace' || log.level === 'debug') return log.level
+  return log.levelVal > 40 ? log.level : 'warn'
 }
 
 /** Capped exponential backoff with full jitter (avoids thundering reconnects after an outage). */

@@ -3,6 +3,7 @@ import { decodeBinaryNode, encodeBinaryNode, proto, type BinaryNode } from '@whi
 import type { Logger } from 'pino'
 import WebSocket from 'ws'
 import { encodeFrame, FrameReader, NoiseServer, type TrustChain } from './noise.js'
+import { deferred } from './util.js'
 
 export interface ConnectionHandlers {
 	/** handshake finished; the payload says registration (devicePairingData) or login (username/device) */
@@ -26,6 +27,7 @@ export class SimConnection {
 	private readonly noise: NoiseServer
 	private readonly reader = new FrameReader()
 	private stage: 'hello' | 'finish' | 'transport' = 'hello'
+	private readonly closedSignal = deferred<void>()
 	/** decodeBinaryNode is async: chain decodes so nodes are dispatched in arrival order */
 	private decodeChain: Promise<void> = Promise.resolve()
 
@@ -106,9 +108,15 @@ export class SimConnection {
 		this.markClosed()
 	}
 
+	/** resolves once the socket is closed (by either side) */
+	get whenClosed(): Promise<void> {
+		return this.closedSignal.promise
+	}
+
 	private markClosed(): void {
 		if (this.closed) return
 		this.closed = true
+		this.closedSignal.resolve()
 		this.handlers.onClose(this)
 	}
 }

@@ -26,6 +26,8 @@ export class Hub {
 	readonly pairing: PairingManager
 	readonly mediaClient: MediaClient
 	refuseConnections = false
+	/** simulated latency before contacts' receipts (ms) */
+	latencyMs = 50
 	/** called after state changes worth persisting (set by the persistence layer) */
 	onChange: () => void = () => undefined
 	private wss?: WebSocketServer
@@ -104,6 +106,20 @@ export class Hub {
 		const conn = account.connection
 		if (conn && !conn.closed) conn.send(node)
 		else if (account.deviceId !== undefined) account.offline.push(node)
+	}
+
+	/**
+	 * Deliver after the simulated network latency. Used for receipts: one arriving within the same
+	 * millisecond as the send is merged by Baileys' event buffer into the 'append' upsert instead of
+	 * showing up as a messages.update.
+	 */
+	deliverAfterLatency(account: AccountState, node: BinaryNode, then?: () => void): void {
+		const go = (): void => {
+			this.deliver(account, node)
+			then?.()
+		}
+		if (this.latencyMs > 0) setTimeout(go, this.latencyMs)
+		else go()
 	}
 
 	private onPayload(conn: SimConnection, payload: proto.ClientPayload): void {

@@ -2,7 +2,7 @@
 import { getBinaryNodeChild, jidDecode, type BinaryNode } from '@whiskeysockets/baileys'
 import type { AccountState } from './accounts.js'
 import type { SimConnection } from './connection.js'
-import { handleGroupIq } from './groups.js'
+import { handleGroupIq } from './group-iq.js'
 import type { Hub } from './hub.js'
 import { isPairDeviceSign } from './pairing.js'
 import { applyRotate, applyUpload, takeUserKeyNode } from './prekeys.js'
@@ -26,7 +26,7 @@ export async function handleIq(hub: Hub, conn: SimConnection, iq: BinaryNode): P
 		case 'usync':
 			return conn.send(answerUsync(hub, iq))
 		case 'w:g2':
-			return conn.send(account ? handleGroupIq(hub, account, iq) : iqError(iq, 401, 'not-authorized'))
+			return conn.send(account ? handleGroupIq(hub, account.phone, iq) : iqError(iq, 401, 'not-authorized'))
 		case 'w:m':
 			if (child?.tag === 'media_conn') return conn.send(mediaConn(hub, iq))
 			break

@@ -7,8 +7,9 @@ type Table = Record<string, unknown>
 export class MemoryKeyStore implements SignalKeyStore {
 	private data: Partial<Record<KeyType, Table>> = {}
 
-	get<T extends KeyType>(type: T, ids: string[]): { [id: string]: SignalDataTypeMap[T] } {
-		const table = this.data[type] ?? {}
+	// arrow properties: Baileys destructures `{ get }` from stores, losing `this`
+	get = <T extends KeyType>(type: T, ids: string[]): { [id: string]: SignalDataTypeMap[T] } => {
+		const table: Table = this.data[type] ?? {}
 		const out: { [id: string]: SignalDataTypeMap[T] } = {}
 		for (const id of ids) {
 			// values of a table are only ever written by set() with the matching type
@@ -17,7 +18,7 @@ export class MemoryKeyStore implements SignalKeyStore {
 		return out
 	}
 
-	set(data: SignalDataSet): void {
+	set = (data: SignalDataSet): void => {
 		for (const type of Object.keys(data) as KeyType[]) {
 			const table = (this.data[type] ??= {})
 			for (const [id, value] of Object.entries(data[type] ?? {})) {
@@ -27,7 +28,7 @@ export class MemoryKeyStore implements SignalKeyStore {
 		}
 	}
 
-	clear(): void {
+	clear = (): void => {
 		this.data = {}
 	}
 

@@ -1,7 +1,8 @@
 // Local HTTPS media host: WhatsApp-style encrypted uploads (POST /mms/<type>/<token>?auth=…),
 // downloads by direct path, and profile pictures. Self-signed cert made in-process (selfsigned).
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:https'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import { generate as generateSelfSigned } from 'selfsigned'

@@ -1,9 +1,10 @@
 // Dispatch of nodes coming from a companion: iqs, outgoing messages (fan-out to contacts), receipts.
-import { getBinaryNodeChild, type BinaryNode } from '@whiskeysockets/baileys'
+import { getBinaryNodeChild, jidDecode, type BinaryNode } from '@whiskeysockets/baileys'
 import { pnJid, type AccountState } from './accounts.js'
 import type { SimConnection } from './connection.js'
 import type { Hub } from './hub.js'
 import { handleIq } from './iq.js'
+import { relayDirect, relayReceipt } from './relay.js'
 import { childrenOf, iqError, unixTime } from './util.js'
 
 export function routeNode(hub: Hub, conn: SimConnection, node: BinaryNode): void {
@@ -48,18 +49,19 @@ function deliverDirect(hub: Hub, account: AccountState, node: BinaryNode, jid: s
 	const peer = hub.peerOf(jid)
 	if (peer?.kind === 'contact') {
 		if (peer.contact.onWhatsApp) peer.contact.receiveDirect(account, node, enc)
-	} else if (peer?.kind === 'account' && peer.account !== account) {
-		hub.logger.warn({ from: account.phone, to: jid }, 'account-to-account messages are not simulated; dropped')
+	} else if (peer?.kind === 'account' && peer.account !== account && jidDecode(jid)?.device === peer.account.deviceId) {
+		relayDirect(hub, account, peer.account, node, enc)
 	}
 	// own devices (the phone / this companion): nothing simulated behind them
 }
 
-/** Delivery/read receipts the account sends for messages it got from contacts. */
+/** Delivery/read receipts the account sends for messages it got from contacts (or relayed from accounts). */
 function onAccountReceipt(hub: Hub, conn: SimConnection, node: BinaryNode): void {
 	const account = conn.phone ? hub.accounts.get(conn.phone) : undefined
 	if (!account) return
 	const sender = node.attrs.to?.endsWith('@g.us') ? node.attrs.participant : node.attrs.to
 	const peer = sender ? hub.peerOf(sender) : undefined
+	if (peer?.kind === 'account' && peer.account !== account) return relayReceipt(hub, account, peer.account, node)
 	if (peer?.kind !== 'contact') return
 	const ids = [node.attrs.id ?? '', ...childrenOf(getBinaryNodeChild(node, 'list'), 'item').map(i => i.attrs.id ?? '')]
 	for (const id of ids) {

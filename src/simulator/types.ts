@@ -10,6 +10,8 @@ export interface SimulatorOptions {
 	/** HTTPS media host port, 0 = ephemeral (default) */
 	mediaPort?: number
 	logger?: Logger
+	/** simulated network latency before a contact's delivery receipt / echo reply, in ms (default 50; 0 = immediate) */
+	receiptDelayMs?: number
 	/** persist the simulated network (accounts, contacts, groups, media) here; restored by the next start */
 	dataDir?: string
 }
@@ -104,6 +106,10 @@ export interface SimContact {
 	sendMedia(toPhone: string, media: MediaInput): Promise<{ id: string }>
 	/** any message content (location, contact card, reaction, …) to the account `toPhone` */
 	sendMessage(toPhone: string, message: proto.IMessage): Promise<{ id: string }>
+	/** read receipts ("blue ticks") for messages the account `toPhone` sent to this contact */
+	markRead(toPhone: string, messageIds: string[]): void
+	/** typing / recording indicator to the account (only if it is connected) */
+	sendChatState(toPhone: string, state: 'composing' | 'recording' | 'paused'): void
 	sendGroupText(groupId: string, text: string): Promise<{ id: string }>
 	sendGroupMessage(groupId: string, message: proto.IMessage): Promise<{ id: string }>
 	/** oldest first */

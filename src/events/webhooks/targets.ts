@@ -1,0 +1,117 @@
+// Where an instance's events go: the global WEBHOOK (env) and the instance's own webhook (set by
+// API, kept in gateway.db). Secrets are read here and never leave through the API.
+import type { Db } from '../../store/db.js'
+import { ALL_EVENTS, type GatewayEventName } from '../bus.js'
+
+/** Bus events a webhook may subscribe to (delivery reports themselves would loop). */
+export const WEBHOOK_EVENT_NAMES: string[] = ALL_EVENTS.filter((e) => e !== 'webhook-delivery')
+export const DEFAULT_WEBHOOK_EVENTS = ['message-upsert']
+
+export interface InstanceWebhook {
+  url: string
+  events: string[]
+  secret?: string
+  createdAt: number
+  updatedAt: number
+}
+
+/** The API's view: whether a secret is set, never the secret. */
+export interface InstanceWebhookView {
+  token: string
+  url: string
+  events: string[]
+  hasSecret: boolean
+  createdAt: number
+  updatedAt: number
+}
+
+export interface Target {
+  kind: 'global' | 'instance'
+  url: string
+  secret?: string
+}
+
+export interface GlobalWebhook {
+  url?: string
+  secret?: string
+  events: string[]
+}
+
+interface Row { token: string; url: string; events: string; secret: string | null; created_at: number; updated_at: number }
+
+export const wantsEvent = (events: string[], event: string): boolean => events.includes('*') || events.includes(event)
+
+/** The instance's own number (digits) from its jid, e.g. 6281234:7@s.whatsapp.net → 6281234. */
+export const numberOfJid = (jid: string | undefined): string | undefined => jid?.split('@')[0]?.split(':')[0] || undefined
+
+export class WebhookTargets {
+  private readonly st
+  private readonly cache = new Map<string, InstanceWebhook | null>()
+
+  constructor(db: Db, private readonly global: GlobalWebhook) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS webhook_targets (
+        token TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        events TEXT NOT NULL,
+        secret TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      )`)
+    this.st = {
+      get: db.prepare<[string], Row>('SELECT * FROM webhook_targets WHERE token = ?'),
+      put: db.prepare(`
+        INSERT INTO webhook_targets (token, url, events, secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (token) DO UPDATE SET url = excluded.url, events = excluded.events, secret = excluded.secret,
+          updated_at = excluded.updated_at`),
+      remove: db.prepare('DELETE FROM webhook_targets WHERE token = ?'),
+    }
+  }
+
+  /** The instance's webhook (cached: this is read for every event). */
+  get(token: string): InstanceWebhook | undefined {
+    if (!this.cache.has(token)) {
+      const r = this.st.get.get(token)
+      this.cache.set(token, r
+        ? { url: r.url, events: JSON.parse(r.events) as string[], ...(r.secret ? { secret: r.secret } : {}), createdAt: r.created_at, updatedAt: r.updated_at }
+        : null)
+    }
+    return this.cache.get(token) ?? undefined
+  }
+
+  view(token: string): InstanceWebhookView | undefined {
+    const w = this.get(token)
+    return w ? { token, url: w.url, events: w.events, hasSecret: Boolean(w.secret), createdAt: w.createdAt, updatedAt: w.updatedAt } : undefined
+  }
+
+  set(token: string, input: { url: string; events?: string[]; secret?: string }): InstanceWebhookView {
+    const now = Date.now()
+    const events = input.events?.length ? [...new Set(input.events)] : DEFAULT_WEBHOOK_EVENTS
+    this.st.put.run(token, input.url, JSON.stringify(events), input.secret ?? null, now, now)
+    this.cache.delete(token)
+    return this.view(token)!
+  }
+
+  remove(token: string): boolean {
+    this.cache.delete(token)
+    return this.st.remove.run(token).changes > 0
+  }
+
+  /**
+   * Targets of one event of one instance. The global URL's SENDER_NUMBER becomes the instance's
+   * number; while that number is unknown (before the first login) the global target is skipped.
+   */
+  resolve(token: string, event: GatewayEventName, ownNumber: string | undefined): Target[] {
+    const out: Target[] = []
+    const g = this.global
+    if (g.url && wantsEvent(g.events, event)) {
+      const needsNumber = g.url.includes('SENDER_NUMBER')
+      if (!needsNumber || ownNumber) {
+        out.push({ kind: 'global', url: needsNumber ? g.url.replaceAll('SENDER_NUMBER', ownNumber!) : g.url, ...(g.secret ? { secret: g.secret } : {}) })
+      }
+    }
+    const own = this.get(token)
+    if (own && wantsEvent(own.events, event)) out.push({ kind: 'instance', url: own.url, ...(own.secret ? { secret: own.secret } : {}) })
+    return out
+  }
+}

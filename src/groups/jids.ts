@@ -1,0 +1,53 @@
+// Turning what users type (numbers, jids, invite links) into the jids WhatsApp expects.
+import { badRequest } from '../errors.js'
+import { InvalidNumberError, parseTarget } from '../messaging/jid.js'
+
+const GROUP_JID = /^\d{5,40}(-\d{5,20})?@g\.us$/
+const GROUP_BARE = /^\d{5,40}(-\d{5,20})?$/
+const INVITE_CODE = /^[A-Za-z0-9_-]{6,64}$/
+const INVITE_LINK = /^(?:https?:\/\/)?chat\.whatsapp\.com\/(?:invite\/)?([A-Za-z0-9_-]{6,64})\/?(?:[?#].*)?$/i
+
+export const isGroupJid = (v: unknown): v is string => typeof v === 'string' && (GROUP_JID.test(v) || GROUP_BARE.test(v))
+
+/** `120363…@g.us`, or the same without the suffix. */
+export function toGroupJid(v: string): string {
+  const s = v.trim()
+  if (GROUP_JID.test(s)) return s
+  if (GROUP_BARE.test(s)) return `${s}@g.us`
+  throw badRequest(`"${v}" is not a group id (expected digits@g.us)`)
+}
+
+/** A participant as a PN or LID jid; phone numbers are normalised by the one messaging parser. */
+export function toParticipantJid(v: unknown): string {
+  let target
+  try {
+    target = parseTarget(v)
+  } catch (err) {
+    if (err instanceof InvalidNumberError) throw badRequest(`participant ${err.message}`)
+    throw err
+  }
+  if (target.kind === 'group') throw badRequest(`participant "${String(v)}" is a group, not a person`)
+  return target.jid
+}
+
+export function isParticipant(v: unknown): boolean {
+  try {
+    return parseTarget(v).kind !== 'group'
+  } catch {
+    return false
+  }
+}
+
+export const isInviteCodeOrLink = (v: unknown): v is string =>
+  typeof v === 'string' && (INVITE_CODE.test(v.trim()) || INVITE_LINK.test(v.trim()))
+
+/** The code out of `AbC123…` or `https://chat.whatsapp.com/AbC123…`. */
+export function parseInviteCode(v: string): string {
+  const s = v.trim()
+  const link = INVITE_LINK.exec(s)
+  if (link) return link[1]
+  if (INVITE_CODE.test(s)) return s
+  throw badRequest(`"${v}" is not an invite code or a chat.whatsapp.com link`)
+}
+
+export const inviteLink = (code: string) => `https://chat.whatsapp.com/${code}`

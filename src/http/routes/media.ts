@@ -1,0 +1,88 @@
+// Media in and out over HTTP: the multipart upload for send-media / send-sticker (field `file`,
+// stored on disk, never in memory) and download-media, which streams the decrypted bytes.
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { pipeline } from 'node:stream/promises'
+import type { Request, RequestHandler } from 'express'
+import multer from 'multer'
+import { AppError, badRequest } from '../../errors.js'
+import type { Messenger } from '../../messaging/messenger.js'
+import { downloadRules } from '../../messaging/validators.js'
+import { defineRoutes } from '../route.js'
+
+/** Fields a multipart form can only carry as text; JSON in them is parsed (number arrays, delay). */
+const JSON_FIELDS = ['number', 'delay', 'quoted', 'mentions', 'key']
+
+export function uploadMiddleware(dir: string, maxBytes: number): RequestHandler {
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  const parse = multer({
+    storage: multer.diskStorage({
+      destination: dir,
+      filename: (_req, _file, cb) => cb(null, `upload-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`),
+    }),
+    limits: { fileSize: maxBytes, files: 1, fields: 50, fieldSize: 1024 * 1024 },
+  }).single('file')
+  return (req, res, next) => {
+    // Whatever happens next (validation error, send, batch), the temp upload never outlives the request.
+    res.on('close', () => {
+      if (req.file?.path) void rm(req.file.path, { force: true }).catch(() => undefined)
+    })
+    parse(req, res, (err: unknown) => {
+      if (!err) {
+        if (req.is('multipart/form-data')) parseJsonFields(req)
+        return next()
+      }
+      const e = err as { code?: string; message?: string }
+      if (e.code === 'LIMIT_FILE_SIZE') return next(new AppError(413, `file: larger than the limit of ${maxBytes} bytes (MEDIA_MAX_BYTES)`))
+      if (e.code === 'LIMIT_UNEXPECTED_FILE') return next(badRequest('send exactly one file, in the multipart field "file"'))
+      next(badRequest(`multipart: ${e.message ?? 'malformed form'}`))
+    })
+  }
+}
+
+function parseJsonFields(req: Request): void {
+  const body = (req.body ?? {}) as Record<string, unknown>
+  for (const f of JSON_FIELDS) {
+    const v = body[f]
+    if (typeof v === 'string' && /^\s*[[{]/.test(v)) {
+      try {
+        body[f] = JSON.parse(v)
+      } catch {
+        // leave it: the validator will say what is wrong
+      }
+    }
+  }
+  req.body = body
+}
+
+/** The uploaded file as plain data for the messenger. */
+export const uploadOf = (req: Request) =>
+  req.file ? { path: req.file.path, size: req.file.size, mimetype: req.file.mimetype, originalName: req.file.originalname } : undefined
+
+const quoteHeader = (name: string) => name.replace(/["\\\r\n]/g, '_')
+
+export function mediaRoutes(messenger: Messenger) {
+  return defineRoutes([
+    {
+      method: 'post',
+      path: '/whatsapp/download-media',
+      tag: 'Messages',
+      summary: 'Decrypt a received media message ({token, key} from the store, or {token, message} as message-upsert delivered it) and stream its bytes',
+      produces: ['application/octet-stream'],
+      validators: downloadRules(),
+      handler: async (req, res) => {
+        const d = await messenger.downloadMedia(req.body as Record<string, unknown>)
+        res.setHeader('Content-Type', d.mimetype)
+        res.setHeader('Content-Disposition', `attachment; filename="${quoteHeader(d.fileName)}"; filename*=UTF-8''${encodeURIComponent(d.fileName)}`)
+        res.setHeader('X-Content-Type-Options', 'nosniff')
+        try {
+          await pipeline(d.stream, res)
+        } catch {
+          // The client went away or the download failed mid-way: headers are out, so just end it.
+          res.destroy()
+        }
+      },
+    },
+  ])
+}

@@ -1,0 +1,83 @@
+// download-media: decrypts a received media message and returns it as a stream, with what the
+// HTTP layer needs for Content-Type and the file name. The fetch goes through the SSRF guard (a
+// caller may hand us any message JSON) and, in sandbox mode, trusts the simulator's media CA.
+import type { Readable } from 'node:stream'
+import { downloadMediaMessage, extractMessageContent, getContentType, type WAMessage, type WASocket } from '@whiskeysockets/baileys'
+import mime from 'mime-types'
+import { Agent } from 'undici'
+import { AppError, badRequest } from '../errors.js'
+import type { Logger } from '../logger.js'
+import { assertHostAllowed, BlockedAddressError, guardedLookup, type AddressPolicy } from './net-guard.js'
+
+export interface Download {
+  stream: Readable
+  mimetype: string
+  fileName: string
+  size?: number
+}
+
+const MEDIA_KEYS = ['imageMessage', 'videoMessage', 'audioMessage', 'documentMessage', 'stickerMessage', 'ptvMessage'] as const
+
+interface MediaFields { mimetype?: string | null; fileName?: string | null; fileLength?: number | Long | string | null; url?: string | null; directPath?: string | null; mediaKey?: unknown }
+interface Long { toString(): string }
+
+export class MediaDownloader {
+  private readonly agent: Agent
+
+  constructor(private readonly policy: AddressPolicy, private readonly logger: Logger, ca?: string) {
+    this.agent = new Agent({ connect: { lookup: guardedLookup(policy), ...(ca ? { ca } : {}) } })
+  }
+
+  async download(sock: WASocket, msg: WAMessage): Promise<Download> {
+    const content = extractMessageContent(msg.message)
+    const type = getContentType(content ?? undefined)
+    if (!content || !type || !(MEDIA_KEYS as readonly string[]).includes(type)) {
+      throw badRequest(`message is not a media message (it is ${type ?? 'empty'})`)
+    }
+    const media = content[type as (typeof MEDIA_KEYS)[number]] as MediaFields
+    if (!media?.mediaKey || (!media.url && !media.directPath)) throw badRequest('message has no downloadable media (mediaKey/url missing)')
+    this.checkHost(media)
+    let stream: Readable
+    try {
+      stream = await downloadMediaMessage(msg, 'stream', { options: { dispatcher: this.agent } as RequestInit }, {
+        logger: this.logger, reuploadRequest: (m) => sock.updateMediaMessage(m),
+      })
+    } catch (err) {
+      throw this.explain(err)
+    }
+    const mimetype = media.mimetype?.split(';')[0].trim() || 'application/octet-stream'
+    const ext = mime.extension(mimetype) || 'bin'
+    const fileName = media.fileName || `${msg.key.id ?? 'media'}.${ext}`
+    const size = media.fileLength === null || media.fileLength === undefined ? undefined : Number(media.fileLength.toString())
+    return { stream, mimetype, fileName, size: Number.isFinite(size) ? size : undefined }
+  }
+
+  /** The host Baileys will fetch from is the one in `url` (directPath is joined to it). */
+  private checkHost(media: MediaFields): void {
+    if (!media.url) return // directPath alone goes to WhatsApp's own media host
+    let url: URL
+    try {
+      url = new URL(media.url)
+    } catch {
+      throw badRequest('message: media url is not a valid URL')
+    }
+    if (url.protocol !== 'https:') throw badRequest('message: media url must be https')
+    try {
+      assertHostAllowed(url.hostname, this.policy)
+    } catch (err) {
+      throw badRequest(`message: ${(err as Error).message}`)
+    }
+  }
+
+  private explain(err: unknown): Error {
+    const e = err as { message?: string; cause?: unknown; output?: { statusCode?: number } }
+    if (e.cause instanceof BlockedAddressError) return badRequest(`message: ${e.cause.message}`)
+    const status = e.output?.statusCode
+    if (status === 404 || status === 410) return new AppError(410, 'the media is no longer on WhatsApp\'s servers (expired) and could not be re-uploaded')
+    return new AppError(502, `could not download the media: ${e.message ?? String(err)}`)
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close()
+  }
+}

@@ -1,0 +1,336 @@
+// The one send path. HTTP routes, the scheduler and the bulk queue all call `execute(action, body)`;
+// a single `number` sends now and resolves with the sent message, an array becomes a persisted
+// bulk batch. Also the non-send calls (is-exists, profile picture, read, presence, download).
+import { randomUUID } from 'node:crypto'
+import { join } from 'node:path'
+import { generateMessageIDV2, prepareWAMessageMedia, type WAMessage, type WAMessageKey, type WASocket } from '@whiskeysockets/baileys'
+import type { Config } from '../config/index.js'
+import { AppError, badRequest, notFound } from '../errors.js'
+import type { EventBus, WireMessage } from '../events/bus.js'
+import type { Logger } from '../logger.js'
+import type { SessionManager } from '../sessions/manager.js'
+import type { Db } from '../store/db.js'
+import { BatchMedia } from './batch-media.js'
+import { SqliteBatchStore, type BatchRecord, type BatchStore, type StoredMedia } from './batch-store.js'
+import { BUILDERS, type BuildContext, type MediaSlot } from './builders.js'
+import { BulkQueue, type Clock } from './bulk-queue.js'
+import { deliver, isConnectionError, mapSendError, type DeliverOptions } from './deliver.js'
+import { MediaDownloader, type Download } from './download.js'
+import { InvalidNumberError, parseTarget, type Target } from './jid.js'
+import { MediaFetcher } from './media-fetch.js'
+import { loadMedia, type LocalMedia, type MediaInput, type MediaSourceDeps, type UploadedFile } from './media-source.js'
+import type { MediaKind } from './media-type.js'
+import { allowAll, publicOnly } from './net-guard.js'
+import * as q from './queries.js'
+import { Recipients } from './recipients.js'
+import { clearDir, removeQuietly } from './temp-files.js'
+import type { SendExecutor } from './types.js'
+import { contentFromJson, InvalidMessageError, messageFromJson, toWire } from './wire.js'
+
+export type FindMessage = (token: string, id: string) => WireMessage | undefined | Promise<WireMessage | undefined>
+
+export interface MessengerDeps {
+  sessions: SessionManager
+  bus: EventBus
+  config: Config
+  logger: Logger
+  db: Db
+  /** The store's lookup by message id (download-media by key, quotes, reaction/edit keys). */
+  findMessage?: FindMessage
+  /** PEM of the simulator's media CA (sandbox mode only): trusted for media downloads. */
+  mediaCa?: string
+  batchStore?: BatchStore
+  clock?: Clock
+  random?: () => number
+}
+
+export interface ExecuteExtras {
+  /** A multipart upload the HTTP layer stored on disk; the messenger deletes it when done. */
+  upload?: UploadedFile
+}
+
+export interface BatchView {
+  batchId: string; token: string; action: string; status: string; total: number; done: number; sent: number; failed: number
+  createdAt: number; finishedAt: number | null; nextAt: number | null
+  items: Array<{ number: string; status: string; id: string | null; error: string | null }>
+}
+
+type Body = Record<string, unknown>
+
+const targetOf = (v: unknown, field = 'number'): Target => {
+  try {
+    return parseTarget(v)
+  } catch (err) {
+    throw badRequest(`${field}: ${err instanceof InvalidNumberError ? err.message : String(err)}`)
+  }
+}
+
+/** A tiny in-memory CacheStore for Baileys' mediaCache (one per running batch). */
+function memoryCache() {
+  const m = new Map<string, unknown>()
+  return { get: (k: string) => m.get(k), set: (k: string, v: unknown) => void m.set(k, v), del: (k: string) => void m.delete(k), flushAll: () => m.clear() }
+}
+
+export class Messenger implements SendExecutor {
+  findMessage?: FindMessage
+  /** Where multipart uploads land (same filesystem as the bulk media folder, so moves are renames). */
+  readonly uploadDir: string
+  private readonly tmpDir: string
+  private readonly fetcher: MediaFetcher
+  private readonly downloader: MediaDownloader
+  private readonly recipients: Recipients
+  private readonly store: BatchStore
+  private readonly queue: BulkQueue
+  private readonly batchMedia: BatchMedia
+  private readonly mediaCaches = new Map<string, ReturnType<typeof memoryCache>>()
+
+  constructor(private readonly deps: MessengerDeps) {
+    const { config, logger } = deps
+    this.findMessage = deps.findMessage
+    this.tmpDir = join(config.dataDir, 'tmp', 'media')
+    this.uploadDir = this.tmpDir
+    const policy = config.mediaAllowPrivate ? allowAll : publicOnly
+    this.fetcher = new MediaFetcher(policy, this.tmpDir)
+    this.downloader = new MediaDownloader(policy, logger, deps.mediaCa)
+    this.recipients = new Recipients(logger)
+    this.store = deps.batchStore ?? new SqliteBatchStore(deps.db)
+    this.batchMedia = new BatchMedia(join(config.dataDir, 'bulk-media'))
+    this.queue = new BulkQueue({
+      store: this.store, bus: deps.bus, logger, clock: deps.clock, random: deps.random,
+      sender: {
+        send: async (batch, item, messageId) => {
+          const sent = await this.sendOne(batch.token, batch.action, { ...batch.body, number: item.number }, {
+            messageId, preloaded: batch.media, mediaCache: this.cacheFor(batch.id),
+          })
+          return String((sent.key as { id?: string } | undefined)?.id ?? messageId)
+        },
+        waitForOpen: (token, signal) => this.waitForOpen(token, signal),
+        newMessageId: (token) => generateMessageIDV2(deps.sessions.get(token)?.user?.id),
+        isTransient: isConnectionError,
+        finished: async (batch) => {
+          this.mediaCaches.delete(batch.id)
+          await this.batchMedia.drop(batch.id)
+        },
+      },
+    })
+  }
+
+  private get mediaDeps(): MediaSourceDeps {
+    return { fetcher: this.fetcher, tmpDir: this.tmpDir, limits: { maxBytes: this.deps.config.mediaMaxBytes, timeoutMs: this.deps.config.mediaTimeoutMs } }
+  }
+
+  /** Runs a send action: one number → the sent message (JSON); an array → {batchId, total}. */
+  async execute(action: string, body: Body, extras: ExecuteExtras = {}): Promise<unknown> {
+    try {
+      if (!BUILDERS[action]) throw badRequest(`unknown send action "${action}"`)
+      if (Array.isArray(body.number)) return await this.enqueue(action, body, extras)
+      return await this.sendOne(String(body.token), action, body, { upload: extras.upload })
+    } finally {
+      await removeQuietly(extras.upload?.path)
+    }
+  }
+
+  private async sendOne(token: string, action: string, body: Body, opts: DeliverOptions & { upload?: UploadedFile; preloaded?: Record<string, StoredMedia> }): Promise<Record<string, unknown>> {
+    const sock = this.deps.sessions.requireOpen(token)
+    const jid = await this.recipients.resolve(token, sock, targetOf(body.number))
+    const owned: string[] = []
+    const ctx: BuildContext = {
+      jid,
+      media: async (input, slot) => {
+        const kept = opts.preloaded?.[slot]
+        if (kept) return { ...kept, kind: kept.kind as MediaKind }
+        const m = await loadMedia(slot === 'main' && opts.upload ? { ...input, url: undefined, base64: undefined, upload: opts.upload } : input, this.mediaDeps)
+        if (m.owned && m.path !== opts.upload?.path) owned.push(m.path)
+        return m
+      },
+      headerImage: async (path, mimetype) => {
+        const prepared = await prepareWAMessageMedia({ image: { url: path }, mimetype }, { upload: sock.waUploadToServer, logger: this.deps.logger })
+        if (!prepared.imageMessage) throw new AppError(502, 'the header image could not be uploaded')
+        return prepared.imageMessage
+      },
+      findKey: async (id) => (await this.findMessage?.(token, id))?.key as WAMessageKey | undefined,
+    }
+    try {
+      const built = await BUILDERS[action](body, ctx)
+      const quoted = await this.quotedFor(token, body.quoted, jid)
+      const sent = await deliver(sock, jid, built, { ...opts, quoted })
+      return toWire(sent)
+    } catch (err) {
+      throw mapSendError(err)
+    } finally {
+      await Promise.all(owned.map(removeQuietly))
+    }
+  }
+
+  /** `quoted` as a key or {key, message}; the message comes from the body, the store, or is left empty. */
+  private async quotedFor(token: string, raw: unknown, jid: string): Promise<WAMessage | undefined> {
+    if (!raw || typeof raw !== 'object') return undefined
+    const r = raw as Record<string, unknown>
+    const key = (r.key && typeof r.key === 'object' ? r.key : r) as Record<string, unknown>
+    const id = String(key.id)
+    const stored = await this.findMessage?.(token, id)
+    try {
+      const message = r.message ? contentFromJson(r.message) : stored?.message ? contentFromJson(stored.message) : { conversation: '' }
+      const remoteJid = typeof key.remoteJid === 'string' ? key.remoteJid : stored?.key.remoteJid ?? jid
+      const fromMe = key.fromMe === undefined ? !!stored?.key.fromMe : key.fromMe === true || key.fromMe === 'true'
+      const participant = typeof key.participant === 'string' ? key.participant : stored?.key.participant ?? undefined
+      return { key: { remoteJid, fromMe, id, participant }, message }
+    } catch (err) {
+      throw badRequest(`quoted: ${err instanceof InvalidMessageError ? err.message : String(err)}`)
+    }
+  }
+
+  /** Validates the batch by building it once (media loaded and kept), then queues it. */
+  private async enqueue(action: string, body: Body, extras: ExecuteExtras): Promise<{ batchId: string; total: number }> {
+    const token = String(body.token)
+    this.deps.sessions.requireOpen(token)
+    const numbers = (body.number as unknown[]).map((n, i) => {
+      targetOf(n, `number[${i}]`)
+      return String(n)
+    })
+    const batchId = randomUUID()
+    const media: Record<string, StoredMedia> = {}
+    const dryRun: BuildContext = {
+      jid: targetOf(numbers[0]).jid,
+      media: async (input: MediaInput, slot: MediaSlot): Promise<LocalMedia> => {
+        const m = await loadMedia(slot === 'main' && extras.upload ? { ...input, url: undefined, base64: undefined, upload: extras.upload } : input, this.mediaDeps)
+        media[slot] = await this.batchMedia.keep(batchId, slot, m)
+        return { ...media[slot], kind: m.kind }
+      },
+      headerImage: async () => ({}),
+      findKey: async (id) => (await this.findMessage?.(token, id))?.key as WAMessageKey | undefined,
+    }
+    try {
+      await BUILDERS[action](body, dryRun)
+    } catch (err) {
+      await this.batchMedia.drop(batchId)
+      throw err instanceof AppError ? err : badRequest(String(err))
+    }
+    const { number: _n, delay, base64: _b, ...rest } = body
+    const d = (delay && typeof delay === 'object' ? delay : {}) as { min?: unknown; max?: unknown }
+    const min = d.min === undefined || d.min === null ? this.deps.config.min : Number(d.min)
+    const max = d.max === undefined || d.max === null ? Math.max(min, this.deps.config.max) : Number(d.max)
+    if (!(min >= 0 && max >= min)) throw badRequest('delay: needs 0 <= min <= max (seconds)')
+    const batch: BatchRecord = {
+      id: batchId, token, action, body: rest, media, minDelayMs: Math.round(min * 1000), maxDelayMs: Math.round(max * 1000),
+      status: 'queued', total: numbers.length, createdAt: Date.now(), nextAt: 0,
+    }
+    this.queue.enqueue(batch, numbers)
+    return { batchId, total: numbers.length }
+  }
+
+  private cacheFor(batchId: string) {
+    let c = this.mediaCaches.get(batchId)
+    if (!c) this.mediaCaches.set(batchId, (c = memoryCache()))
+    return c
+  }
+
+  /** Resolves true once the instance is open, false when it logged out (or on shutdown). */
+  private waitForOpen(token: string, signal: AbortSignal): Promise<boolean> {
+    const s = this.deps.sessions.get(token)
+    if (s?.state === 'open' && s.socket) return Promise.resolve(true)
+    if (s?.state === 'logged-out' || signal.aborted) return Promise.resolve(false)
+    return new Promise((resolve) => {
+      const done = (v: boolean) => {
+        offState()
+        signal.removeEventListener('abort', onAbort)
+        resolve(v)
+      }
+      const onAbort = () => done(false)
+      const offState = this.deps.bus.on('connection-state', (p) => {
+        if (p.token !== token) return
+        if (p.state === 'open') done(true)
+        else if (p.state === 'logged-out') done(false)
+      })
+      signal.addEventListener('abort', onAbort)
+    })
+  }
+
+  // ---- non-send calls -------------------------------------------------------------------------
+
+  private open(token: unknown): WASocket {
+    return this.deps.sessions.requireOpen(String(token))
+  }
+
+  async isExists(body: Body): Promise<{ exists: boolean; jid: string }> {
+    const sock = this.open(body.token)
+    return q.isExists(String(body.token), sock, this.recipients, targetOf(body.number))
+  }
+
+  async profilePicture(body: Body): Promise<string> {
+    const sock = this.open(body.token)
+    const high = body.highrest ?? body.highres
+    return q.profilePicture(sock, targetOf(body.number).jid, high === true || high === 'true')
+  }
+
+  async readMessages(body: Body): Promise<{ read: number }> {
+    const sock = this.open(body.token)
+    const raw = (Array.isArray(body.keys) ? body.keys : [body.key]) as Array<Record<string, unknown>>
+    const keys: WAMessageKey[] = raw.map((k) => ({
+      remoteJid: typeof k.remoteJid === 'string' ? targetOf(k.remoteJid, 'keys.remoteJid').jid : undefined,
+      id: String(k.id),
+      fromMe: k.fromMe === true,
+      participant: typeof k.participant === 'string' ? k.participant : undefined,
+    }))
+    return q.readMessages(sock, keys)
+  }
+
+  async sendPresence(body: Body): Promise<{ jid: string; presence: string }> {
+    const sock = this.open(body.token)
+    return q.sendPresence(sock, targetOf(body.number).jid, String(body.presence) as q.PresenceName)
+  }
+
+  /** Decrypts a received media message given by key (looked up in the store) or as JSON. */
+  async downloadMedia(body: Body): Promise<Download> {
+    const token = String(body.token)
+    const sock = this.open(token)
+    let raw: unknown = body.message
+    if (!raw) {
+      const id = String((body.key as { id?: unknown } | undefined)?.id ?? '')
+      if (!this.findMessage) throw notFound('the message store is not available: pass the full `message` (as message-upsert delivered it) instead of `key`')
+      raw = await this.findMessage(token, id)
+      if (!raw) throw notFound(`message ${id} is not in the store; pass the full \`message\` instead`)
+    }
+    try {
+      return await this.downloader.download(sock, messageFromJson(raw))
+    } catch (err) {
+      if (err instanceof InvalidMessageError) throw badRequest(err.message)
+      throw err
+    }
+  }
+
+  // ---- batches --------------------------------------------------------------------------------
+
+  batch(id: string): BatchView | undefined {
+    const b = this.store.get(id)
+    if (!b) return undefined
+    const counts = this.store.counts(id)
+    return {
+      batchId: b.id, token: b.token, action: b.action, status: b.status, total: b.total, ...counts,
+      createdAt: b.createdAt, finishedAt: b.finishedAt ?? null, nextAt: b.status === 'running' && b.nextAt ? b.nextAt : null,
+      items: this.store.items(id).map((i) => ({ number: i.number, status: i.status, id: i.status === 'sent' ? i.messageId ?? null : null, error: i.error ?? null })),
+    }
+  }
+
+  cancelBatch(id: string): boolean {
+    return this.queue.cancel(id)
+  }
+
+  /** Boot: clears stale temp files and restarts unfinished batches. */
+  async resume(): Promise<number> {
+    await clearDir(this.tmpDir)
+    const n = this.queue.resume()
+    if (n) this.deps.logger.info({ batches: n }, 'resuming unfinished bulk batches')
+    return n
+  }
+
+  /** Resolves when the bulk loops are idle (tests). */
+  idle(token?: string): Promise<void> {
+    return this.queue.idle(token)
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close()
+    await Promise.all([this.fetcher.close(), this.downloader.close()])
+  }
+}

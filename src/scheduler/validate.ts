@@ -1,0 +1,76 @@
+// Checks a job before it is written: the cron, the time zone, the type, and `data` through the
+// SAME validator chains as the matching send endpoint, so a job that cannot run is refused now.
+import { validationResult } from 'express-validator'
+import { validateDetailed } from 'node-cron'
+import type { SendAction } from '../messaging/types.js'
+import type { JobDraft } from './types.js'
+
+export const JOB_ID_RULE = 'an integer or a string of 1-64 letters, digits, ".", "-" or "_"'
+
+export function isJobId(v: unknown): v is string | number {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0
+  return typeof v === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(v)
+}
+
+/** Why a cron expression is unusable, or undefined when node-cron accepts it. */
+export function cronProblem(time: string): string | undefined {
+  const fields = time.trim().split(/\s+/)
+  if (!time.trim().startsWith('@') && fields.length !== 5 && fields.length !== 6) {
+    return `"${time}" has ${fields.length} fields; expected 5 (minute hour day month weekday) or 6 (seconds first)`
+  }
+  const r = validateDetailed(time)
+  if (r.valid) return undefined
+  return `"${time}" is not a valid cron expression: ${r.errors.map((e) => e.message).join('; ')}`
+}
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** A plain object express-validator can run chains on (it reads every location of a request). */
+interface FakeRequest { body: Record<string, unknown>; query: object; params: object; headers: object; cookies: object }
+
+/**
+ * Runs an action's chains on `{...data, token}`. Returns the sanitized body the send path expects,
+ * or the problems as `data.<field>: message` strings.
+ */
+export async function runActionChains(action: SendAction, token: string, data: Record<string, unknown>):
+  Promise<{ ok: true; body: Record<string, unknown> } | { ok: false; problems: string[] }> {
+  const req: FakeRequest = { body: structuredClone({ ...data, token }), query: {}, params: {}, headers: {}, cookies: {} }
+  for (const chain of action.validators) await chain.run(req)
+  const result = validationResult(req)
+  if (result.isEmpty()) return { ok: true, body: req.body }
+  const seen = new Set<string>()
+  const problems: string[] = []
+  for (const err of result.array()) {
+    const field = err.type === 'field' ? err.path : err.type
+    if (seen.has(field)) continue
+    seen.add(field)
+    problems.push(`${field === 'token' ? 'token' : `data.${field}`}: ${String(err.msg)}`)
+  }
+  return { ok: false, problems }
+}
+
+/** Every problem with a draft (empty when it can be scheduled), and the action it runs. */
+export async function checkDraft(draft: JobDraft, actions: readonly SendAction[]): Promise<{ problems: string[]; action?: SendAction }> {
+  const problems: string[] = []
+  if (!isJobId(draft.id)) problems.push(`id: must be ${JOB_ID_RULE}`)
+  const cron = cronProblem(draft.time)
+  if (cron) problems.push(`time: ${cron}`)
+  if (draft.timezone !== undefined && !isTimeZone(draft.timezone)) {
+    problems.push(`timezone: "${draft.timezone}" is not an IANA time zone (e.g. Asia/Jakarta, Europe/Paris, UTC)`)
+  }
+  const action = actions.find((a) => a.name === draft.type)
+  if (!action) {
+    problems.push(`type: "${draft.type}" is not a send action; use one of ${actions.map((a) => a.name).join(', ')}`)
+    return { problems }
+  }
+  const chained = await runActionChains(action, draft.token, draft.data)
+  if (!chained.ok) problems.push(...chained.problems)
+  return { problems, action }
+}
