@@ -10,11 +10,15 @@ const STATE_TEXT = {
   'logged-out': 'Logged out', failed: 'Failed',
 }
 const cards = new Map()
+/** The instance the create form last reported on: its message follows it until it connects. */
+let lastCreated = null
 
 export async function loadInstances() {
   const res = await get('/api/whatsapp/instances')
   if (!res.ok) return setStatus($('#instances-status'), 'error', failText(res, 'Listing instances'))
   setStatus($('#instances-status'))
+  const known = new Set((res.data ?? []).map((i) => i.token))
+  for (const token of [...state.instances.keys()]) if (!known.has(token)) removeInstance(token)
   for (const i of res.data ?? []) upsertInstance(i.token, { state: i.state, user: i.user ?? null })
   await Promise.all((res.data ?? []).filter((i) => i.state === 'qr').map((i) => fetchQr(i.token)))
   render()
@@ -115,6 +119,10 @@ function updateCard(card, inst) {
 
 function render() {
   const list = $('#instance-list')
+  if (lastCreated && state.instances.get(lastCreated)?.state === 'open') {
+    setStatus($('#create-status'), 'ok', `Instance "${lastCreated}" is connected.`)
+    lastCreated = null
+  }
   for (const [token, card] of cards) {
     if (!state.instances.has(token)) {
       card.remove()
@@ -153,6 +161,7 @@ async function create(event) {
     upsertInstance(token, { state: res.data.state, user: res.data.user, pairingCode: res.data.pairingCode ?? null })
     select(token)
     const d = res.data
+    lastCreated = d.state === 'open' ? null : token
     setStatus(status, 'ok', d.pairingCode ? `Instance "${token}" started: enter its pairing code on the phone.`
       : d.state === 'open' ? `Instance "${token}" is already connected.`
         : `Instance "${token}" started: link it by scanning its QR below.`)

@@ -33,7 +33,12 @@ function renderPicker() {
   for (const el of $$('[data-current-token]')) el.textContent = state.selected ? `· ${state.selected}` : ''
 }
 
+let wasLive = false
+
 function setLive(status) {
+  // Events may have been missed while offline: catch up from the API after a reconnect.
+  if (status === 'live' && wasLive) void loadInstances()
+  if (status === 'live') wasLive = true
   const el = $('#live-status')
   el.dataset.state = status
   el.textContent = { live: 'live', connecting: 'connecting…', offline: 'offline' }[status] ?? status
@@ -48,6 +53,7 @@ function showLogin(message) {
 }
 
 function signOut(message) {
+  wasLive = false
   authKey.clear()
   state.instances.clear()
   state.selected = null

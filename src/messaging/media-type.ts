@@ -43,8 +43,9 @@ const DEFAULT_MIME: Record<MediaKind, string> = {
 export const isMimeType = (v: unknown): v is string =>
   typeof v === 'string' && /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(\s*;\s*[a-z0-9_-]+=[^;]{1,64})*$/i.test(v)
 
+/** Without an explicit `type`, image/webp is an image too: stickers are asked for by type or endpoint. */
 const kindOfMime = (m: string): MediaKind =>
-  m === 'image/webp' ? 'image' : m.startsWith('image/') ? 'image' : m.startsWith('video/') ? 'video' : m.startsWith('audio/') ? 'audio' : 'document'
+  m.startsWith('image/') ? 'image' : m.startsWith('video/') ? 'video' : m.startsWith('audio/') ? 'audio' : 'document'
 
 const fitsKind = (m: string, kind: MediaKind): boolean =>
   kind === 'document' ? true : kind === 'sticker' ? m === 'image/webp' : m.startsWith(`${kind}/`)

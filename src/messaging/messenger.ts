@@ -3,10 +3,10 @@
 // bulk batch. Also the non-send calls (is-exists, profile picture, read, presence, download).
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { generateMessageIDV2, prepareWAMessageMedia, type WAMessage, type WAMessageKey, type WASocket } from '@whiskeysockets/baileys'
+import { generateMessageIDV2, prepareWAMessageMedia, type WAMessageKey, type WASocket } from '@whiskeysockets/baileys'
 import type { Config } from '../config/index.js'
 import { AppError, badRequest, notFound } from '../errors.js'
-import type { EventBus, WireMessage } from '../events/bus.js'
+import type { EventBus } from '../events/bus.js'
 import type { Logger } from '../logger.js'
 import type { SessionManager } from '../sessions/manager.js'
 import type { Db } from '../store/db.js'
@@ -25,9 +25,11 @@ import * as q from './queries.js'
 import { Recipients } from './recipients.js'
 import { clearDir, removeQuietly } from './temp-files.js'
 import type { SendExecutor } from './types.js'
-import { contentFromJson, InvalidMessageError, messageFromJson, toWire } from './wire.js'
+import { quotedMessage, type FindMessage } from './quoted.js'
+import { waitForOpen } from './wait-open.js'
+import { InvalidMessageError, messageFromJson, toWire } from './wire.js'
 
-export type FindMessage = (token: string, id: string) => WireMessage | undefined | Promise<WireMessage | undefined>
+export type { FindMessage }
 
 export interface MessengerDeps {
   sessions: SessionManager
@@ -104,7 +106,7 @@ export class Messenger implements SendExecutor {
           })
           return String((sent.key as { id?: string } | undefined)?.id ?? messageId)
         },
-        waitForOpen: (token, signal) => this.waitForOpen(token, signal),
+        waitForOpen: (token, signal) => waitForOpen(deps.sessions, deps.bus, token, signal),
         newMessageId: (token) => generateMessageIDV2(deps.sessions.get(token)?.user?.id),
         isTransient: isConnectionError,
         finished: async (batch) => {
@@ -123,6 +125,7 @@ export class Messenger implements SendExecutor {
   async execute(action: string, body: Body, extras: ExecuteExtras = {}): Promise<unknown> {
     try {
       if (!BUILDERS[action]) throw badRequest(`unknown send action "${action}"`)
+      if (extras.upload && (body.url || body.base64)) throw badRequest('give only one of url, base64 or a multipart "file"')
       if (Array.isArray(body.number)) return await this.enqueue(action, body, extras)
       return await this.sendOne(String(body.token), action, body, { upload: extras.upload })
     } finally {
@@ -152,31 +155,13 @@ export class Messenger implements SendExecutor {
     }
     try {
       const built = await BUILDERS[action](body, ctx)
-      const quoted = await this.quotedFor(token, body.quoted, jid)
+      const quoted = await quotedMessage(body.quoted, jid, async (id) => this.findMessage?.(token, id))
       const sent = await deliver(sock, jid, built, { ...opts, quoted })
       return toWire(sent)
     } catch (err) {
       throw mapSendError(err)
     } finally {
       await Promise.all(owned.map(removeQuietly))
-    }
-  }
-
-  /** `quoted` as a key or {key, message}; the message comes from the body, the store, or is left empty. */
-  private async quotedFor(token: string, raw: unknown, jid: string): Promise<WAMessage | undefined> {
-    if (!raw || typeof raw !== 'object') return undefined
-    const r = raw as Record<string, unknown>
-    const key = (r.key && typeof r.key === 'object' ? r.key : r) as Record<string, unknown>
-    const id = String(key.id)
-    const stored = await this.findMessage?.(token, id)
-    try {
-      const message = r.message ? contentFromJson(r.message) : stored?.message ? contentFromJson(stored.message) : { conversation: '' }
-      const remoteJid = typeof key.remoteJid === 'string' ? key.remoteJid : stored?.key.remoteJid ?? jid
-      const fromMe = key.fromMe === undefined ? !!stored?.key.fromMe : key.fromMe === true || key.fromMe === 'true'
-      const participant = typeof key.participant === 'string' ? key.participant : stored?.key.participant ?? undefined
-      return { key: { remoteJid, fromMe, id, participant }, message }
-    } catch (err) {
-      throw badRequest(`quoted: ${err instanceof InvalidMessageError ? err.message : String(err)}`)
     }
   }
 
@@ -223,27 +208,6 @@ export class Messenger implements SendExecutor {
     let c = this.mediaCaches.get(batchId)
     if (!c) this.mediaCaches.set(batchId, (c = memoryCache()))
     return c
-  }
-
-  /** Resolves true once the instance is open, false when it logged out (or on shutdown). */
-  private waitForOpen(token: string, signal: AbortSignal): Promise<boolean> {
-    const s = this.deps.sessions.get(token)
-    if (s?.state === 'open' && s.socket) return Promise.resolve(true)
-    if (s?.state === 'logged-out' || signal.aborted) return Promise.resolve(false)
-    return new Promise((resolve) => {
-      const done = (v: boolean) => {
-        offState()
-        signal.removeEventListener('abort', onAbort)
-        resolve(v)
-      }
-      const onAbort = () => done(false)
-      const offState = this.deps.bus.on('connection-state', (p) => {
-        if (p.token !== token) return
-        if (p.state === 'open') done(true)
-        else if (p.state === 'logged-out') done(false)
-      })
-      signal.addEventListener('abort', onAbort)
-    })
   }
 
   // ---- non-send calls -------------------------------------------------------------------------

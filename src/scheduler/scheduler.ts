@@ -182,6 +182,7 @@ export class Scheduler {
       if (!chained.ok) throw badRequest(chained.problems.join('; '))
       const result = await this.deps.executor.execute(type, chained.body)
       entry.lastRun = { at, ok: true }
+      this.deps.logger.debug({ token, id, type, manual }, 'scheduled job sent')
       this.deps.bus.emit('scheduler-run', { token, id: String(id), ok: true, result })
       return result
     } catch (err) {

@@ -26,6 +26,8 @@ export interface AccountState {
 	noiseKey?: Buffer
 	/** the companion's published pre-keys (from its `iq encrypt set` upload) */
 	bundle?: KeyBundle
+	/** a "pre-keys low" notification went out; cleared by the next upload */
+	lowPreKeysNotified?: boolean
 	connection?: SimConnection
 	/** stanzas for the companion while it is offline; delivered before `<ib><offline/>` on login */
 	offline: BinaryNode[]

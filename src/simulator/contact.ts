@@ -5,7 +5,6 @@ import { companionAddress, pnJid, type AccountState } from './accounts.js'
 import type { Hub } from './hub.js'
 import { fetchMedia, uploadMedia } from './contact-media.js'
 import { classify, mediaTypeAttr, stanzaTypeFor, unwrapMessage } from './message-content.js'
-import { takeUserKeyNode } from './prekeys.js'
 import type { SignalDevice } from './signal-device.js'
 import type { MediaInput, QuotedRef, ReceivedMessage, ReceivedReceipt, SimContact } from './types.js'
 import { contentBuffer, Inbox, newMessageId, SerialQueue, unixTime } from './util.js'
@@ -252,8 +251,9 @@ export class ContactImpl implements SimContact {
 	private async encryptFor(account: AccountState, message: proto.IMessage): Promise<{ type: 'pkmsg' | 'msg'; ciphertext: Uint8Array }> {
 		const address = companionAddress(account)
 		if (!(await this.device.hasSession(address))) {
-			if (!account.bundle) throw new Error(`account ${account.phone} has not uploaded pre-keys yet (never logged in)`)
-			await this.device.injectSession(takeUserKeyNode(address, account.bundle))
+			const keyNode = this.hub.takeAccountKeyNode(account, address)
+			if (!keyNode) throw new Error(`account ${account.phone} has not uploaded pre-keys yet (never logged in)`)
+			await this.device.injectSession(keyNode)
 		}
 		return this.device.encrypt(address, message)
 	}

@@ -12,8 +12,12 @@ import { MediaClient } from './media-crypto.js'
 import type { MediaHost } from './media-host.js'
 import type { TrustChain } from './noise.js'
 import { PairingManager } from './pairing.js'
+import { takeUserKeyNode } from './prekeys.js'
 import { routeNode } from './router.js'
 import { SERVER_JID, unixTime } from './util.js'
+
+/** Baileys re-uploads when told fewer than MIN_PREKEY_COUNT (5) are left */
+const LOW_PREKEYS = 5
 
 /** Who a jid (PN or LID, any device) belongs to in the simulated network. */
 export type Peer = { kind: 'contact'; contact: ContactImpl } | { kind: 'account'; account: AccountState }
@@ -182,6 +186,25 @@ export class Hub {
 			conn.sendTerminal({ tag: 'stream:error', attrs: { code: '401' }, content: [{ tag: 'conflict', attrs: { type: 'device_removed' } }] })
 		}
 		this.onChange()
+	}
+
+	/**
+	 * Key-fetch entry for the account's companion (one one-time pre-key consumed). When few are left,
+	 * tell the companion like the server does (`<notification type=encrypt><count/>`): Baileys re-uploads.
+	 */
+	takeAccountKeyNode(account: AccountState, jid: string): BinaryNode | undefined {
+		if (!account.bundle) return undefined
+		const node = takeUserKeyNode(jid, account.bundle)
+		const left = account.bundle.preKeys.length
+		if (left < LOW_PREKEYS && !account.lowPreKeysNotified && account.connection && !account.connection.closed) {
+			account.lowPreKeysNotified = true
+			account.connection.send({
+				tag: 'notification',
+				attrs: { from: SERVER_JID, type: 'encrypt', id: `prekey-low-${account.phone}-${left}`, t: unixTime() },
+				content: [{ tag: 'count', attrs: { value: `${left}` } }]
+			})
+		}
+		return node
 	}
 
 	/** PN and LID jids of any simulated user (contact or account), for group and usync answers. */

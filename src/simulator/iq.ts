@@ -5,7 +5,7 @@ import type { SimConnection } from './connection.js'
 import { handleGroupIq } from './group-iq.js'
 import type { Hub } from './hub.js'
 import { isPairDeviceSign } from './pairing.js'
-import { applyRotate, applyUpload, takeUserKeyNode } from './prekeys.js'
+import { applyRotate, applyUpload } from './prekeys.js'
 import { answerUsync } from './usync.js'
 import { childrenOf, firstChild, iqError, iqResult, SERVER_JID } from './util.js'
 
@@ -63,6 +63,7 @@ async function handleEncrypt(hub: Hub, account: AccountState | undefined, iq: Bi
 		if (account && getBinaryNodeChild(iq, 'list')) {
 			// the companion's pre-key upload: peers build sessions from it (contacts' pkmsg, group self-fetch)
 			account.bundle = applyUpload(account.bundle, iq)
+			account.lowPreKeysNotified = false
 			hub.onChange()
 		} else if (account?.bundle && child?.tag === 'rotate') {
 			account.bundle = applyRotate(account.bundle, iq)
@@ -91,9 +92,10 @@ async function keyFetch(hub: Hub, keyNode: BinaryNode): Promise<BinaryNode[]> {
 		const peer = hub.peerOf(jid)
 		if (peer?.kind === 'contact' && peer.contact.onWhatsApp && device === 0) {
 			out.push(await peer.contact.takeKeyNode(jid))
-		} else if (peer?.kind === 'account' && peer.account.bundle && device === peer.account.deviceId) {
+		} else if (peer?.kind === 'account' && device === peer.account.deviceId) {
 			// includes the sender's OWN companion: Baileys fetches it for LID groups (extractDeviceJids quirk)
-			out.push(takeUserKeyNode(jid, peer.account.bundle))
+			const node = hub.takeAccountKeyNode(peer.account, jid)
+			if (node) out.push(node)
 		}
 	}
 	return out

@@ -4,6 +4,8 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { Socket } from 'socket.io-client'
 import { startHarness, waitForEvent, type Harness } from '../helpers/harness.js'
 import type { SimContact } from '../../src/simulator/index.js'
@@ -21,6 +23,10 @@ describe('bulk sends against the simulator', () => {
   let contacts: SimContact[] = []
   let ghost: SimContact
   let progress: Progress[] = []
+  const blob = randomBytes(5000)
+  let blobHits = 0
+  let media: Server
+  let blobUrl = ''
 
   const post = <T = unknown>(path: string, body: Record<string, unknown>) => h.api<T>('POST', `/api/whatsapp/${path}`, { token: TOKEN, ...body })
   const start = async (path: string, body: Record<string, unknown>) => {
@@ -37,6 +43,12 @@ describe('bulk sends against the simulator', () => {
   const textsTo = (c: SimContact, text: string) => c.received().filter((m) => m.text === text)
 
   before(async () => {
+    media = createServer((_req, res) => {
+      blobHits++
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': blob.length }).end(blob)
+    })
+    await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve))
+    blobUrl = `http://127.0.0.1:${(media.address() as AddressInfo).port}/blob.bin`
     h = await startHarness() // MIN=MAX=0
     contacts = await Promise.all([1, 2, 3].map((i) => h.sim.createContact({ name: `C${i}` })))
     ghost = await h.sim.createContact({ name: 'Ghost', onWhatsApp: false })
@@ -44,7 +56,10 @@ describe('bulk sends against the simulator', () => {
     await connect()
   })
 
-  after(async () => { await h?.close() })
+  after(async () => {
+    await h?.close()
+    media?.close()
+  })
 
   test('an array of 3 numbers with MIN=MAX=0: progress 1/3, 2/3, 3/3, then send-complete; each contact gets it once', async () => {
     progress = []
@@ -75,11 +90,13 @@ describe('bulk sends against the simulator', () => {
     await contacts[1].waitForMessage((m) => m.text === 'mixed batch', 10_000)
   })
 
-  test('bulk send-media from base64: the media is loaded once and both contacts get the same bytes', async () => {
-    const bytes = randomBytes(5000)
-    const { batchId } = await start('send-media', { number: [contacts[0].number, contacts[2].number], mimetype: 'application/octet-stream', base64: bytes.toString('base64'), fileName: 'blob.bin' })
-    await completion(batchId)
-    const digest = createHash('sha256').update(bytes).digest('hex')
+  test('bulk send-media from a URL: fetched once for the whole batch, every contact gets the same bytes', async () => {
+    const { batchId } = await start('send-media', { number: [contacts[0].number, contacts[2].number], type: 'document', url: blobUrl })
+    assert.equal(blobHits, 1, 'fetched when the batch was created')
+    const done = await completion(batchId)
+    assert.equal(done.sent, 2)
+    assert.equal(blobHits, 1, 'not fetched again per number')
+    const digest = createHash('sha256').update(blob).digest('hex')
     for (const c of [contacts[0], contacts[2]]) {
       const m = await c.waitForMessage((x) => x.media?.fileName === 'blob.bin', 10_000)
       assert.equal(m.media?.sha256, digest)

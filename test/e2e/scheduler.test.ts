@@ -3,7 +3,8 @@
 // and refused jobs leave scheduler.json byte for byte unchanged.
 import { test, describe, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { getTasks } from 'node-cron'
 import type { Socket } from 'socket.io-client'
 import { startHarness, waitForEvent, type Harness } from '../helpers/harness.js'
@@ -13,7 +14,10 @@ const TOKEN = 'sched-e2e'
 const WAIT = 15_000
 
 interface Run { token: string; id: string; ok: boolean; result?: unknown; error?: string }
-interface Job { id: string | number; token: string; type: string; data: Record<string, unknown>; time: string; timezone?: string; active: boolean; nextRun: string | null }
+interface Job {
+  id: string | number; token: string; type: string; data: Record<string, unknown>; time: string; timezone?: string
+  active: boolean; nextRun: string | null; lastRun: { at: string; ok: boolean; error?: string } | null
+}
 
 describe('scheduler against the simulator', () => {
   let h: Harness
@@ -51,22 +55,31 @@ describe('scheduler against the simulator', () => {
     assert.ok(listed.nextRun && Date.parse(listed.nextRun) > Date.now() - 1000, `nextRun ${listed.nextRun}`)
   })
 
-  test('after a restart the job is reloaded from scheduler.json: offline runs are reported, then it sends again', async () => {
+  test('after a restart the job is reloaded from scheduler.json and sends again', async () => {
     await h.restartGateway()
     const restartedAt = Date.now()
     io = await h.socket({ tokens: [TOKEN] })
-    // The harness does not autostart instances, so the first runs find the instance offline.
-    const offline = await waitForEvent<Run>(io, 'scheduler-run', (p) => p.id === 'tick' && !p.ok, WAIT)
-    assert.match(offline.error ?? '', new RegExp(`instance "${TOKEN}" (is not connected|not found)`))
     assert.deepEqual((await call<Job[]>('', {})).data?.map((j) => j.id), ['tick'])
-
-    const opened = waitForEvent(io, 'connection-open', (p: { token: string }) => p.token === TOKEN, WAIT)
-    const created = await h.api('POST', '/api/whatsapp/create-instance', { token: TOKEN })
-    assert.equal(created.status, 200, JSON.stringify(created.body))
-    await opened
+    // The instance reconnects on boot (autostart); the reloaded job then sends again.
     const ran = waitForEvent<Run>(io, 'scheduler-run', (p) => p.id === 'tick' && p.ok, WAIT)
     await x.waitForMessage((m) => m.text === 'scheduled tick' && m.receivedAt >= restartedAt, WAIT)
     await ran
+  })
+
+  test('a job whose instance is not connected at fire time is reported, not lost', async () => {
+    const ghost = await h.socket({ tokens: ['ghost-instance'] })
+    const failed = waitForEvent<Run>(ghost, 'scheduler-run', (p) => p.id === 'g1' && !p.ok, WAIT)
+    const r = await h.api('POST', '/api/whatsapp/scheduler/add-scheduler', {
+      token: 'ghost-instance', id: 'g1', type: 'sendText', data: { number: x.number, text: 'never sent' }, time: '* * * * * *',
+    })
+    assert.equal(r.status, 200, JSON.stringify(r.body))
+    const run = await failed
+    assert.match(run.error ?? '', /instance "ghost-instance" (is not connected|not found)/)
+    const listed = await h.api<Job[]>('POST', '/api/whatsapp/scheduler', { token: 'ghost-instance' })
+    assert.equal(listed.body.data?.[0].lastRun?.ok, false)
+    assert.match(listed.body.data?.[0].lastRun?.error ?? '', /ghost-instance/)
+    assert.equal((await h.api('POST', '/api/whatsapp/scheduler/stop-scheduler', { token: 'ghost-instance', id: 'g1' })).status, 200)
+    ghost.close()
   })
 
   test('stop-scheduler stops the job and deletes it from scheduler.json', async () => {
@@ -118,5 +131,18 @@ describe('scheduler against the simulator', () => {
     await call('/stop-scheduler', { id: 7 })
     assert.deepEqual(fileJobs(), [])
     assert.deepEqual(cronTasks(), [])
+  })
+
+  test('a malformed scheduler.json is kept aside at boot and the gateway starts with no jobs', async () => {
+    writeFileSync(h.dirs.scheduler, '[{"id": 1, "token": ')
+    await h.restartGateway()
+    io = await h.socket({ tokens: [TOKEN] })
+    assert.deepEqual((await call<Job[]>('', {})).data, [])
+    const aside = readdirSync(dirname(h.dirs.scheduler)).filter((n) => n.startsWith('scheduler.json.corrupt-'))
+    assert.equal(aside.length, 1, 'expected one .corrupt- file')
+    assert.equal(readFileSync(join(dirname(h.dirs.scheduler), aside[0]), 'utf8'), '[{"id": 1, "token": ')
+    await call('/add-scheduler', { id: 1, type: 'sendText', data: { number: x.number, text: 'x' }, time: '0 0 1 1 *' })
+    assert.deepEqual(fileJobs().map((j) => j.id), [1])
+    await call('/stop-scheduler', { id: 1 })
   })
 })
