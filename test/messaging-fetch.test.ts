@@ -1,6 +1,6 @@
 // Media URL fetching against a local HTTP server: redirects re-checked hop by hop, the SSRF policy
 // on literal IPs and on DNS answers, size caps (declared and streamed), timeout, and no temp file
-// left behind by a failed fetch.
+// left behind by a failed fetch. Also the same guard on download-media's URLs.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -8,7 +8,10 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { WAMessage, WASocket } from '@whiskeysockets/baileys'
 import { AppError } from '../src/errors.js'
+import { createLogger } from '../src/logger.js'
+import { MediaDownloader } from '../src/messaging/download.js'
 import { MediaFetcher } from '../src/messaging/media-fetch.js'
 import { publicOnly } from '../src/messaging/net-guard.js'
 
@@ -120,5 +123,25 @@ describe('MediaFetcher', () => {
 
   test('no temp file outlives a failed fetch', () => {
     assert.deepEqual(readdirSync(dir), [])
+  })
+})
+
+describe('MediaDownloader SSRF guard (a caller may hand download-media any message JSON)', () => {
+  const downloader = new MediaDownloader(publicOnly, createLogger('silent'))
+  after(() => downloader.close())
+  const image = (url: string): WAMessage => ({ key: { id: 'X' }, message: { imageMessage: { url, directPath: '/v/x.enc', mediaKey: Buffer.alloc(32, 1), mimetype: 'image/png' } } })
+  const sock = {} as WASocket
+
+  test('a literal private address and a name resolving to loopback are refused before any request', async () => {
+    for (const [url, pattern] of [
+      ['https://127.0.0.1/x', /127\.0\.0\.1 \(loopback\)/], ['https://[::ffff:192.168.1.1]/x', /private/],
+      ['https://169.254.169.254/x', /link-local/], ['https://localhost:9443/x', /localhost resolves to .* \(loopback\)/],
+    ] as const) {
+      await assert.rejects(downloader.download(sock, image(url)), (err: unknown) => {
+        assert.ok(err instanceof AppError && err.status === 400, String(err))
+        assert.match(err.message, pattern)
+        return true
+      })
+    }
   })
 })

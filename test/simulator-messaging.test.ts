@@ -213,6 +213,22 @@ describe('message kinds', { timeout: 30000 }, () => {
 		assert.match(texts.find(m => m.type === 'contact')?.message.contactMessage?.vcard ?? '', /FN:Zed/)
 	})
 
+	test('interactive kinds are unwrapped from viewOnce / documentWithCaption wrappers', async () => {
+		const sock = client.sock!
+		const cases: [string, proto.IMessage, string | undefined][] = [
+			['interactive', { viewOnceMessage: { message: { interactiveMessage: { body: { text: 'pick one' } } } } }, 'pick one'],
+			['buttons', { buttonsMessage: { contentText: 'press', buttons: [{ buttonId: 'b1', buttonText: { displayText: 'B1' }, type: 1 }] } }, 'press'],
+			['list', { viewOnceMessageV2: { message: { listMessage: { title: 'menu', description: 'choose', buttonText: 'open', listType: 1 } } } }, 'choose'],
+			['template', { templateMessage: { hydratedTemplate: { hydratedContentText: 'tmpl' } } }, 'tmpl']
+		]
+		for (const [type, message, text] of cases) {
+			const id = await sock.relayMessage(alice.jid, message, {})
+			const got = await alice.waitForMessage(m => m.id === id)
+			assert.equal(got.type, type)
+			assert.equal(got.text, text)
+		}
+	})
+
 	test('the contact-message event fires for each received message', async () => {
 		const seen = new Promise<string>(resolve => sim.once('contact-message', m => resolve(m.text ?? '')))
 		await client.sock!.sendMessage(alice.jid, { text: 'event please' })

@@ -11,9 +11,9 @@ const clients: SimTestClient[] = []
 const simEvent = <T>(name: string, ms = 5000): Promise<T> =>
 	new Promise<T>((resolve, reject) => {
 		const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for simulator event ${name}`)), ms)
-		sim.once(name, (v: T) => {
+		sim.once(name, (...args: unknown[]) => {
 			clearTimeout(timer)
-			resolve(v)
+			resolve(args[0] as T) // the caller names the event, so it knows its payload type
 		})
 	})
 

@@ -70,6 +70,7 @@ export async function runGatewayPhase(ctx: PhaseContext): Promise<Figures> {
   console.log('gateway: fresh process on the same folders (autostart)')
   const fresh = spawnGateway()
   const freshBase = `http://127.0.0.1:${(await readyOf<{ port: number }>(fresh)).port}`
+  console.log(`  listening ${elapsedS(fresh.spawnedAt).toFixed(1)} s after spawn (module load + createApp)`)
   let openNow = 0
   const countOpen = async () => {
     try {

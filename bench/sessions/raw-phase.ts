@@ -77,6 +77,8 @@ export async function runRawPhase(ctx: PhaseContext): Promise<Figures> {
     if (m.type === 'qr') bootAbort.fail(new Error(`raw Baileys: ${m.id} asked for a new QR after a restart (credentials not kept)`))
     if (m.type === 'failed') bootAbort.fail(new Error(`raw Baileys: ${m.id} failed after a restart: ${m.reason}`))
   })
+  await readyOf(fresh)
+  console.log(`  ready ${elapsedS(fresh.spawnedAt).toFixed(1)} s after spawn (module load)`)
   await waitForCount(() => bootOpen.size, ctx.n, {
     what: `raw Baileys: all ${ctx.n} sockets open after a fresh start`,
     totalMs: ctx.bootTimeoutMs, stallMs: ctx.stallMs, abort: bootAbort.promise,

@@ -7,7 +7,7 @@ import mime from 'mime-types'
 import { Agent } from 'undici'
 import { AppError, badRequest } from '../errors.js'
 import type { Logger } from '../logger.js'
-import { assertHostAllowed, BlockedAddressError, guardedLookup, type AddressPolicy } from './net-guard.js'
+import { assertHostAllowed, findBlocked, guardedLookup, type AddressPolicy } from './net-guard.js'
 
 export interface Download {
   stream: Readable
@@ -70,8 +70,9 @@ export class MediaDownloader {
   }
 
   private explain(err: unknown): Error {
-    const e = err as { message?: string; cause?: unknown; output?: { statusCode?: number } }
-    if (e.cause instanceof BlockedAddressError) return badRequest(`message: ${e.cause.message}`)
+    const e = err as { message?: string; output?: { statusCode?: number } }
+    const blocked = findBlocked(err)
+    if (blocked) return badRequest(`message: ${blocked.message}`)
     const status = e.output?.statusCode
     if (status === 404 || status === 410) return new AppError(410, 'the media is no longer on WhatsApp\'s servers (expired) and could not be re-uploaded')
     return new AppError(502, `could not download the media: ${e.message ?? String(err)}`)

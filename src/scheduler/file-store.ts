@@ -1,6 +1,6 @@
 // JobStore on one JSON file (the seed's scheduler.json), written atomically. A malformed file is
 // kept aside as .corrupt-<time> and the scheduler starts empty, saying so loudly in the log.
-import { readdir, readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import type { Logger } from '../logger.js'
 import { writeFileAtomic } from '../util/atomic-write.js'
@@ -24,8 +24,8 @@ export class FileJobStore implements JobStore {
     try {
       parsed = JSON.parse(text)
       problem = shapeProblem(parsed)
-    } catch (err) {
-      problem = `not valid JSON (${(err as Error).message})`
+    } catch {
+      problem = 'not valid JSON' // the parser's message would quote the file (message texts) into the log
     }
     if (problem === undefined) return parsed as ScheduledJob[]
     const aside = `${this.path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`
@@ -35,6 +35,7 @@ export class FileJobStore implements JobStore {
   }
 
   async save(jobs: ScheduledJob[]): Promise<void> {
+    await mkdir(dirname(this.path), { recursive: true })
     await writeFileAtomic(this.path, JSON.stringify(jobs, null, 2) + '\n')
   }
 

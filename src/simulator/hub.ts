@@ -200,7 +200,8 @@ export class Hub {
 			account.lowPreKeysNotified = true
 			account.connection.send({
 				tag: 'notification',
-				attrs: { from: SERVER_JID, type: 'encrypt', id: `prekey-low-${account.phone}-${left}`, t: unixTime() },
+				// Baileys' handleEncryptNotification compares `from` with S_WHATSAPP_NET, which is '@s.whatsapp.net'
+				attrs: { from: `@${SERVER_JID}`, type: 'encrypt', id: `prekey-low-${account.phone}-${left}`, t: unixTime() },
 				content: [{ tag: 'count', attrs: { value: `${left}` } }]
 			})
 		}

@@ -35,6 +35,10 @@ export declare interface Simulator {
 	on(event: 'account-connected' | 'account-disconnected', fn: (a: SimAccount) => void): this
 	on(event: 'account-logged-out', fn: (phone: string) => void): this
 	on(event: string, fn: (...args: unknown[]) => void): this
+	once(event: 'contact-message', fn: (m: ReceivedMessage) => void): this
+	once(event: 'account-connected' | 'account-disconnected', fn: (a: SimAccount) => void): this
+	once(event: 'account-logged-out', fn: (phone: string) => void): this
+	once(event: string, fn: (...args: unknown[]) => void): this
 }
 
 export class Simulator extends EventEmitter {

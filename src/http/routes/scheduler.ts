@@ -4,6 +4,7 @@ import { body } from 'express-validator'
 import type { Scheduler } from '../../scheduler/scheduler.js'
 import type { JobDraft } from '../../scheduler/types.js'
 import { JOB_ID_RULE, isJobId } from '../../scheduler/validate.js'
+import { AppError } from '../../errors.js'
 import { defineRoutes } from '../route.js'
 import { tokenIn } from '../validators.js'
 
@@ -76,8 +77,12 @@ export function schedulerRoutes(scheduler: Scheduler) {
       validators: [tokenIn(), idIn()],
       handler: async (req) => {
         const { token, id } = req.body as { token: string; id: string | number }
-        const result = await scheduler.runNow(token, id)
-        return { id, ok: true, result }
+        try {
+          return { id, ok: true, result: await scheduler.runNow(token, id) }
+        } catch (err) {
+          // The send path throws AppErrors; anything else is WhatsApp failing, not the caller.
+          throw err instanceof AppError ? err : new AppError(502, `the job did not send: ${(err as Error).message}`)
+        }
       },
     },
   ])
