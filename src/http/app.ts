@@ -16,7 +16,7 @@ export interface HttpAppOptions {
   routes: RouteDef[]
   metrics: Registry
   publicDir?: string
-  /** Extra unauthenticated mounts (Swagger UI assets, the OpenAPI page). */
+  /** Extra mounts outside /api routing (the API docs page, which applies the same auth itself). */
   extra?: (app: express.Express) => void
 }
 

@@ -77,11 +77,7 @@ export const toOpenApiPath = (expressPath: string) => expressPath.replace(/:(\w+
 const operationId = (r: RouteDef) =>
   r.method + r.path.replace(/:(\w+)/g, 'By_$1').split(/[^A-Za-z0-9]+/).filter(Boolean).map((s) => s[0].toUpperCase() + s.slice(1)).join('')
 
-/**
- * A multipart route is one whose pre-validation middleware is a multipart parser (multer, or a
- * wrapper that mentions multipart). RouteDef has no `consumes` field to say it outright.
- */
-const acceptsMultipart = (r: RouteDef) => (r.before ?? []).some((h) => /multer|multipart/i.test(`${h.name} ${String(h)}`))
+const acceptsMultipart = (r: RouteDef) => r.consumes?.includes('multipart/form-data') ?? false
 
 function paramLocation(locations: FieldLocation[], method: string): FieldLocation | 'body' {
   if (locations.length === 1) return locations[0]

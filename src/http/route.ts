@@ -21,8 +21,10 @@ export interface RouteDef {
    * (an image, a stream) returns nothing after writing.
    */
   handler: (req: Request, res: Response) => unknown
-  /** Extra OpenAPI facts (response content types) the validators cannot express. */
+  /** Extra OpenAPI facts the validators cannot express: response content types... */
   produces?: string[]
+  /** ...and request content types besides JSON (e.g. multipart/form-data for uploads). */
+  consumes?: string[]
 }
 
 export const defineRoutes = (routes: RouteDef[]): RouteDef[] => routes
