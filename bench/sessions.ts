@@ -2,7 +2,9 @@
 // useMultiFileAuthState, against the simulator running in its own process (so it is not counted).
 //   npx tsx bench/sessions.ts [N=200] [--only=gateway|raw] [--raw-n=M]
 // Env: PAIRING_CONCURRENCY (gateway; its default otherwise), BENCH_RAW_CONCURRENCY (0 = all at once),
-// BENCH_LOGIN_TIMEOUT_S, BENCH_BOOT_TIMEOUT_S, BENCH_STALL_S, BENCH_VERBOSE=1 (echo children's logs).
+// BENCH_LOGIN_TIMEOUT_S, BENCH_BOOT_TIMEOUT_S, BENCH_STALL_S, BENCH_VERBOSE=1 (echo children's logs),
+// BENCH_CHILD_FLAGS (extra node flags for the gateway / raw children, e.g. --cpu-prof). The gateway child
+// also sees the rest of the environment (e.g. STORE=false to measure it without the message store).
 // Each phase gets a fresh simulator process and a fresh temp folder; everything is removed at the end.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

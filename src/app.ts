@@ -133,6 +133,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   let httpApp: RequestListener | undefined
   const server = createServer((req, res) => httpApp?.(req, res))
   const io = createSocketGateway(server, bus, { auth: config.auth, origin: config.origin })
+  let closed = false
   const gateway: GatewayApp = {
     config, logger, bus, sessions, metrics, db, store, webhooks, messenger, scheduler, routes, server, io,
     listen: () =>
@@ -150,6 +151,8 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
         })
       }),
     close: async () => {
+      if (closed) return // harness restarts and signal handlers may close twice
+      closed = true
       await scheduler.close() // no job may fire into a closing messenger
       await messenger.close()
       await sessions.shutdown()

@@ -12,6 +12,7 @@ import { retryDelay } from '../src/events/webhooks/backoff.js'
 import { WebhookOutbox, laneOf } from '../src/events/webhooks/outbox.js'
 import { chatOfEvent, webhookBody } from '../src/events/webhooks/router.js'
 import { WebhookTargets, numberOfJid } from '../src/events/webhooks/targets.js'
+import { ConfigError, loadConfig } from '../src/config/index.js'
 
 let root = ''
 let db: Db
@@ -162,5 +163,23 @@ describe('payload and targets', () => {
     assert.equal(targets.view('t1')?.hasSecret, false)
     assert.equal(targets.remove('t1'), true)
     assert.equal(targets.remove('t1'), false)
+  })
+})
+
+describe('config', () => {
+  const base = (extra: Record<string, string>) => ({ AUTH: 'config-key-123', DATA_DIR: root, ...extra })
+  test('webhook env: defaults, overrides, and unknown event names refused by name', () => {
+    const d = loadConfig(base({}))
+    assert.deepEqual(
+      [d.webhookEvents, d.webhookRetryBaseMs, d.webhookRetryCapMs, d.webhookMaxAttempts, d.webhookTimeoutMs, d.webhookConcurrency, d.webhookKeepDays],
+      [['message-upsert'], 1000, 300_000, 15, 10_000, 8, 7])
+    const c = loadConfig(base({ WEBHOOK_EVENTS: 'message-upsert, message-update', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_RETRY_BASE_MS: '20' }))
+    assert.deepEqual(c.webhookEvents, ['message-upsert', 'message-update'])
+    assert.equal(c.webhookMaxAttempts, 3)
+    assert.equal(c.webhookRetryBaseMs, 20)
+    assert.deepEqual(loadConfig(base({ WEBHOOK_EVENTS: '*' })).webhookEvents, ['*'])
+    assert.throws(() => loadConfig(base({ WEBHOOK_EVENTS: 'message-upsert,nope' })), (e: unknown) => e instanceof ConfigError && /WEBHOOK_EVENTS has unknown events nope/.test(e.message))
+    assert.throws(() => loadConfig(base({ WEBHOOK_EVENTS: 'webhook-delivery' })), ConfigError)
+    assert.throws(() => loadConfig(base({ WEBHOOK_MAX_ATTEMPTS: '0' })), /WEBHOOK_MAX_ATTEMPTS/)
   })
 })

@@ -33,7 +33,9 @@ export class Child {
   private readonly listeners = new Set<(m: FromChild) => void>()
 
   constructor(readonly name: string, script: string, env: Record<string, string>, nodeFlags: string[] = []) {
-    this.proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', `${HERE}${script}`], {
+    // BENCH_CHILD_FLAGS: extra node flags for the measured children, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+    const extra = nodeFlags.length && process.env.BENCH_CHILD_FLAGS ? process.env.BENCH_CHILD_FLAGS.split(/\s+/).filter(Boolean) : []
+    this.proc = spawn(process.execPath, [...nodeFlags, ...extra, '--import', 'tsx', `${HERE}${script}`], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     })
@@ -88,7 +90,7 @@ export class Child {
   }
 
   /** SIGTERM, then SIGKILL if it is still there after `graceMs`. Resolves once it is gone. */
-  async stop(graceMs = 20_000): Promise<string> {
+  async stop(graceMs = 60_000): Promise<string> {
     if (this.proc.exitCode !== null || this.proc.signalCode !== null) return this.exited
     this.proc.kill('SIGTERM')
     const how = await Promise.race([this.exited, sleep(graceMs).then(() => undefined)])

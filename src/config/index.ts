@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { ALL_EVENTS } from '../events/bus.js'
 import { writeFileAtomicSync } from '../util/atomic-write.js'
 
 export interface Config {
@@ -79,6 +80,15 @@ function bool(env: Env, name: string, def: boolean): boolean {
   throw new ConfigError(name, `must be true or false, got "${raw}"`)
 }
 
+/** A comma list of bus event names a webhook may receive (webhook-delivery itself would loop), or '*'. */
+function webhookEvents(env: Env, name: string, def: string): string[] {
+  const list = (str(env, name) ?? def).split(',').map((e) => e.trim()).filter(Boolean)
+  const known = ['*', ...ALL_EVENTS.filter((e) => e !== 'webhook-delivery')]
+  const bad = list.filter((e) => !known.includes(e))
+  if (bad.length) throw new ConfigError(name, `has unknown events ${bad.join(', ')}; known: ${known.join(', ')}`)
+  return list
+}
+
 function url(env: Env, name: string, protocols: string[]): string | undefined {
   const raw = str(env, name)
   if (raw === undefined) return undefined
@@ -126,7 +136,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     origin: str(env, 'ORIGIN') ?? 'http://localhost',
     webhook: url(env, 'WEBHOOK', ['http:', 'https:']),
     webhookSecret: str(env, 'WEBHOOK_SECRET'),
-    webhookEvents: (str(env, 'WEBHOOK_EVENTS') ?? 'message-upsert').split(',').map((e) => e.trim()).filter(Boolean),
+    webhookEvents: webhookEvents(env, 'WEBHOOK_EVENTS', 'message-upsert'),
     webhookRetryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 1000, 1, 3_600_000),
     webhookRetryCapMs: int(env, 'WEBHOOK_RETRY_CAP_MS', 300_000, 1, 86_400_000),
     webhookMaxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 15, 1, 10_000),

@@ -8,8 +8,11 @@
 // - `findMessage` must be fast by (token, id): Baileys calls it while retrying a failed decrypt.
 // - Methods may be synchronous or return promises; ingestion awaits nothing in the hot path and
 //   logs a rejected write instead of crashing, so a slow remote database never blocks Baileys.
-// - Messages cross this interface as plain JSON-safe objects (`StoredMessage`); binary fields are
-//   Buffers. `encodeMessage`/`decodeMessage` (store/serialize.ts) give the canonical JSON form.
+// - Messages cross this interface as `StoredMessage`: what JSON.stringify gives for Baileys'
+//   WAMessage (protobuf JSON: bytes as base64 strings, 64-bit numbers as strings, enums as names),
+//   with any raw Buffer kept as a Buffer. `encodeMessage`/`decodeMessage` (store/serialize.ts) are
+//   the canonical text form; `toWAMessage` (store/baileys.ts) turns one back into a WAMessage.
+// - Rows of a token are removed on logout/delete (`removeInstance`) and kept across restarts.
 import type { WireMessage } from '../events/bus.js'
 
 export type MaybePromise<T> = T | Promise<T>

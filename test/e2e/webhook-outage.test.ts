@@ -152,7 +152,9 @@ describe('webhook deliveries survive a receiver outage and a SIGKILL', () => {
     off()
     await refused
     assert.deepEqual([...order].sort(), [...sent].sort(), 'the gateway got all 50')
-    assert.ok(h.app.webhooks.outbox.depth() >= 1, 'deliveries are queued while the receiver is down')
+    const pending = h.app.webhooks.outbox.list(TOKEN, { status: 'pending', limit: 500 })
+    assert.equal(pending.filter((d) => d.chat === dina.jid).length, N, `all ${N} queued while the receiver is down`)
+    assert.ok(pending.some((d) => d.attempts > 0 && /ECONNREFUSED/.test(d.lastError ?? '')), 'attempts were made and refused')
 
     receiver = await startReceiver(port)
     await receiver.waitAll(order)
