@@ -17,7 +17,7 @@ export async function runGatewayPhase(ctx: PhaseContext): Promise<Figures> {
     CREDENTIALS_DIR: join(ctx.dir, 'credentials'), DATA_DIR: join(ctx.dir, 'data'), SCHEDULER_FILE: join(ctx.dir, 'scheduler.json'),
     BENCH_SIM_WS_URL: ctx.sim.wsUrl, BENCH_SIM_ROOT_KEY: ctx.sim.rootPublicKey, BENCH_SIM_CA_FILE: ctx.sim.caFile,
   }
-  const spawnGateway = () => new Child('gateway', 'gateway-child.ts', env, ['--expose-gc'])
+  const spawnGateway = () => new Child('gateway', 'gateway-child.ts', env, { measured: true })
   const tokens = Array.from({ length: ctx.n }, (_, i) => `gw-${String(i + 1).padStart(4, '0')}`)
 
   console.log(`gateway: fresh process (PAIRING_CONCURRENCY=${process.env.PAIRING_CONCURRENCY ?? 'default'}), 0 sessions`)

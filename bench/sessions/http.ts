@@ -2,6 +2,7 @@
 // cut create-instance calls that legitimately wait in the gateway's pairing queue; we bound waits ourselves.
 import { Agent, request } from 'node:http'
 
+// 64 requests in flight per host is plenty: the gateway itself admits only PAIRING_CONCURRENCY pairings at once
 const agent = new Agent({ keepAlive: true, maxSockets: 64 })
 
 export interface JsonResponse {

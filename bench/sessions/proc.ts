@@ -32,10 +32,10 @@ export class Child {
   logLines = 0
   private readonly listeners = new Set<(m: FromChild) => void>()
 
-  constructor(readonly name: string, script: string, env: Record<string, string>, nodeFlags: string[] = []) {
-    // BENCH_CHILD_FLAGS: extra node flags for the measured children, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
-    const extra = nodeFlags.length && process.env.BENCH_CHILD_FLAGS ? process.env.BENCH_CHILD_FLAGS.split(/\s+/).filter(Boolean) : []
-    this.proc = spawn(process.execPath, [...nodeFlags, ...extra, '--import', 'tsx', `${HERE}${script}`], {
+  /** `measured`: runs with --expose-gc (see gc()) plus BENCH_CHILD_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"). */
+  constructor(readonly name: string, script: string, env: Record<string, string>, opts: { measured?: boolean } = {}) {
+    const flags = opts.measured ? ['--expose-gc', ...(process.env.BENCH_CHILD_FLAGS ?? '').split(/\s+/).filter(Boolean)] : []
+    this.proc = spawn(process.execPath, [...flags, '--import', 'tsx', `${HERE}${script}`], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     })

@@ -20,7 +20,7 @@ export async function runRawPhase(ctx: PhaseContext): Promise<Figures> {
   })
 
   console.log(`raw Baileys: fresh process (useMultiFileAuthState, ${concurrency === '0' ? 'all sockets at once' : `${concurrency} pairings at a time`}), 0 sockets`)
-  const raw = new Child('raw-baileys', 'raw-child.ts', env('pair'), ['--expose-gc'])
+  const raw = new Child('raw-baileys', 'raw-child.ts', env('pair'), { measured: true })
   await readyOf(raw)
   const baselineMb = await idleRssMb(raw)
   console.log(`  baseline (0 sockets, after GC + settle): ${mb(baselineMb)}`)
@@ -67,7 +67,7 @@ export async function runRawPhase(ctx: PhaseContext): Promise<Figures> {
   console.log(`  SIGTERM → exited (${how}) in ${elapsedS(tStop).toFixed(1)} s`)
 
   console.log('raw Baileys: fresh process on the same folders')
-  const fresh = new Child('raw-baileys-boot', 'raw-child.ts', env('boot'), ['--expose-gc'])
+  const fresh = new Child('raw-baileys-boot', 'raw-child.ts', env('boot'), { measured: true })
   const bootOpen = new Set<string>()
   fresh.onMessage(countErrors)
   const bootAbort = new Abort()

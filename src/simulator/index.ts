@@ -67,7 +67,7 @@ export class Simulator extends EventEmitter {
 		const media = new MediaHost(tls, logger)
 		await media.listen(host, opts.mediaPort ?? 0)
 		const sim = new Simulator(logger, host, root, media)
-		sim.hub.latencyMs = opts.receiptDelayMs ?? 50
+		sim.hub.latencyMs = opts.receiptDelayMs ?? 200
 		if (opts.dataDir) {
 			sim.persistence = new Persistence(opts.dataDir, sim.hub, root, tls, logger)
 			if (saved) sim.persistence.restore(saved)

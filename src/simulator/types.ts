@@ -10,7 +10,7 @@ export interface SimulatorOptions {
 	/** HTTPS media host port, 0 = ephemeral (default) */
 	mediaPort?: number
 	logger?: Logger
-	/** simulated network latency before a contact's delivery receipt / echo reply, in ms (default 50; 0 = immediate) */
+	/** simulated network latency before a contact's delivery receipt / echo reply, in ms (default 200: Baileys buffers events for 100 ms, and a receipt inside that window is folded into the send and emits no messages.update; 0 = immediate) */
 	receiptDelayMs?: number
 	/** persist the simulated network (accounts, contacts, groups, media) here; restored by the next start */
 	dataDir?: string

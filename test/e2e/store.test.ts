@@ -91,7 +91,7 @@ describe('store, events and webhooks against the simulator', () => {
     globalHook = await startReceiver()
     // Receipts later than Baileys' 100 ms event-buffer flush arrive as their own messages.update
     // (sooner, Baileys folds them into the 'append' upsert of the sent message).
-    sim = await Simulator.start({ receiptDelayMs: 300 })
+    sim = await Simulator.start()
     h = await startHarness({
       sim,
       env: {
