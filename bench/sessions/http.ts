@@ -2,8 +2,8 @@
 // cut create-instance calls that legitimately wait in the gateway's pairing queue; we bound waits ourselves.
 import { Agent, request } from 'node:http'
 
-// 64 requests in flight per host is plenty: the gateway itself admits only PAIRING_CONCURRENCY pairings at once
-const agent = new Agent({ keepAlive: true, maxSockets: 64 })
+// above PAIRING_CONCURRENCY's maximum (256): the gateway's own pairing queue, not this client, is the limit
+const agent = new Agent({ keepAlive: true, maxSockets: 300 })
 
 export interface JsonResponse {
   status: number
