@@ -99,9 +99,11 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
     observers: [...(storeObserver ? [storeObserver] : []), { attach: (token, sock) => bridgeSocketEvents(token, sock, bus) }],
     getMessage: store ? storeGetMessage(store) : undefined,
     pairingConcurrency: config.pairingConcurrency,
+    autostartConcurrency: config.autostartConcurrency,
     options: {
       maxReconnects: config.maxReconnects,
       qrMaxRefreshes: config.qrMaxRefreshes,
+      qrTimeoutMs: config.qrTimeoutMs,
       reconnectBaseMs: config.reconnectBaseMs,
       reconnectCapMs: config.reconnectCapMs,
       syncHistory: sandbox ? false : config.syncHistory,
@@ -116,6 +118,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
     sessions, bus, config, logger, db, mediaCa: sandbox?.caPem,
     findMessage: store ? (token, id) => store.findMessage(token, id) : undefined,
   })
+  await messenger.clearTemp() // before listening: no upload of a live request can be in there yet
   const routes: RouteDef[] = [...instanceRoutes(sessions)]
   routes.push(...messageRoutes(messenger, config), ...mediaRoutes(messenger), ...bulkRoutes(messenger))
   routes.push(...groupRoutes(new GroupService(sessions)))
@@ -141,7 +144,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
         server.once('error', reject)
         server.listen(config.port, config.host, () => {
           webhooks.start() // resumes deliveries queued before a restart or crash
-          void messenger.resume() // unfinished bulk batches go on where they stopped
+          messenger.resume() // unfinished bulk batches go on where they stopped
           void scheduler.start().catch((err: unknown) => logger.error({ err }, 'scheduler did not start'))
           // Paired instances reconnect on boot (the seed's autostart), without holding up the listener.
           void sessions.autostart().then((tokens) => {

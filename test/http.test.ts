@@ -115,6 +115,26 @@ describe('input handling', () => {
     }
   })
 
+  test('an array where one value belongs (repeated query keys, JSON arrays) is a 400, never a 500 or a silent no-op', async () => {
+    const headers = { authorization: `Basic ${b64(`${AUTH}:`)}` }
+    for (const path of ['/api/whatsapp/store/tok1/chats?limit=1&limit=2', '/api/whatsapp/instances/tok1/webhook/deliveries?status=pending&status=dead']) {
+      const res = await fetch(base + path, { headers })
+      assert.equal(res.status, 400, path)
+      assert.match(((await res.json()) as { message: string }).message, /must be one value, not an array/, path)
+    }
+    const cases: Array<[string, Record<string, unknown>]> = [
+      ['/api/whatsapp/store/chats', { token: 'tok1', type: 'chats', limit: [1, 2] }],
+      ['/api/whatsapp/store/chats', { token: 'tok1', type: [] }],
+      ['/api/whatsapp/group-participants', { token: 'tok1', number: '120363000000000001@g.us', action: ['add'], participants: ['6281234567890'] }],
+      ['/api/whatsapp/send-presence', { token: 'tok1', number: '6281234567890', presence: ['typing'] }],
+    ]
+    for (const [path, body] of cases) {
+      const res = await post(path, JSON.stringify(body))
+      assert.equal(res.status, 400, `${path} ${JSON.stringify(body)}`)
+      assert.match(((await res.json()) as { message: string }).message, /must be one value, not an array/)
+    }
+  })
+
   test('unknown routes answer a 404 envelope', async () => {
     const res = await fetch(base + '/api/whatsapp/nope', { headers: { authorization: `Basic ${b64(`${AUTH}:`)}` } })
     assert.equal(res.status, 404)
@@ -136,5 +156,16 @@ describe('input handling', () => {
     await failed
     const list = (await (await fetch(base + '/api/whatsapp/instances', { headers })).json()) as { data: Array<{ token: string; state: string }> }
     assert.deepEqual(list.data.find((i) => i.token === 'unreachable')?.state, 'failed')
+  })
+
+  test('create-instance with a phone answers a 409 when no pairing code can come (it used to hang)', async () => {
+    const headers = { authorization: `Basic ${b64(`${AUTH}:`)}`, 'content-type': 'application/json' }
+    const res = await fetch(base + '/api/whatsapp/create-instance', {
+      method: 'POST', headers, body: JSON.stringify({ token: 'unreachable-code', phone: '628123456789' }), signal: AbortSignal.timeout(15_000),
+    })
+    assert.equal(res.status, 409)
+    const body = (await res.json()) as { status: boolean; message: string }
+    assert.equal(body.status, false)
+    assert.match(body.message, /no pairing code: the instance is failed/)
   })
 })

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { SqliteAuthStore, isPaired } from '../src/sessions/auth-state.js'
-import { backoffDelay } from '../src/sessions/session.js'
+import { backoffDelay } from '../src/util/backoff.js'
 import { Semaphore } from '../src/util/semaphore.js'
 
 test('SQLite auth state: keys round-trip, deletes, creds saved atomically, folder per token', async () => {

@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase, type Db } from '../src/store/db.js'
 import { signBody, verifySignature } from '../src/events/webhooks/signing.js'
-import { retryDelay } from '../src/events/webhooks/backoff.js'
+import { backoffDelay } from '../src/util/backoff.js'
 import { WebhookOutbox, laneOf } from '../src/events/webhooks/outbox.js'
 import { chatOfEvent, webhookBody } from '../src/events/webhooks/router.js'
-import { WebhookTargets, numberOfJid } from '../src/events/webhooks/targets.js'
+import { WebhookTargets } from '../src/events/webhooks/targets.js'
+import { jidUser } from '../src/messaging/jid.js'
 import { ConfigError, loadConfig } from '../src/config/index.js'
 
 let root = ''
@@ -43,16 +44,16 @@ describe('signature', () => {
 describe('backoff', () => {
   const policy = { baseMs: 100, capMs: 5000 }
   test('doubles per attempt between ceiling/2 and ceiling, capped', () => {
-    assert.equal(retryDelay(1, policy, () => 0), 50)
-    assert.equal(retryDelay(1, policy, () => 1), 100)
-    assert.equal(retryDelay(2, policy, () => 1), 200)
-    assert.equal(retryDelay(4, policy, () => 0.5), 600)
-    assert.equal(retryDelay(10, policy, () => 1), 5000)
-    assert.equal(retryDelay(10, policy, () => 0), 2500)
-    assert.equal(retryDelay(1000, policy, () => 1), 5000, 'huge attempt numbers do not overflow')
+    assert.equal(backoffDelay(1, policy.baseMs, policy.capMs, () => 0), 50)
+    assert.equal(backoffDelay(1, policy.baseMs, policy.capMs, () => 1), 100)
+    assert.equal(backoffDelay(2, policy.baseMs, policy.capMs, () => 1), 200)
+    assert.equal(backoffDelay(4, policy.baseMs, policy.capMs, () => 0.5), 600)
+    assert.equal(backoffDelay(10, policy.baseMs, policy.capMs, () => 1), 5000)
+    assert.equal(backoffDelay(10, policy.baseMs, policy.capMs, () => 0), 2500)
+    assert.equal(backoffDelay(1000, policy.baseMs, policy.capMs, () => 1), 5000, 'huge attempt numbers do not overflow')
   })
   test('jitter spreads retries of many lanes', () => {
-    const seen = new Set(Array.from({ length: 50 }, () => retryDelay(5, policy)))
+    const seen = new Set(Array.from({ length: 50 }, () => backoffDelay(5, policy.baseMs, policy.capMs)))
     assert.ok(seen.size > 10)
     for (const d of seen) assert.ok(d >= 800 && d <= 1600, `delay ${d} within [800, 1600]`)
   })
@@ -148,7 +149,7 @@ describe('payload and targets', () => {
   })
 
   test('global URL gets the instance number; per-instance webhook has its own events and secret', () => {
-    assert.equal(numberOfJid('6281234:7@s.whatsapp.net'), '6281234')
+    assert.equal(jidUser('6281234:7@s.whatsapp.net'), '6281234')
     const targets = new WebhookTargets(db, { url: 'http://h/webhook/SENDER_NUMBER/', secret: 'gsecret', events: ['message-upsert'] })
     assert.deepEqual(targets.resolve('t1', 'message-upsert', undefined), [], 'unknown number: skipped, never sent to a literal SENDER_NUMBER')
     assert.deepEqual(targets.resolve('t1', 'message-upsert', '6281234'), [{ kind: 'global', url: 'http://h/webhook/6281234/', secret: 'gsecret' }])

@@ -40,7 +40,11 @@ export interface Config {
   /** Ask WhatsApp for recent history on first login (feeds the store); off in sandbox mode. */
   syncHistory: boolean
   qrMaxRefreshes: number
+  /** How long each QR lives before Baileys shows the next one (unset: WhatsApp Web's 60 s, then 20 s). */
+  qrTimeoutMs?: number
   pairingConcurrency: number
+  /** Saved instances reconnecting at once on boot. */
+  autostartConcurrency: number
   bodyLimit: string
   logLevel: string
   sandbox: boolean
@@ -157,7 +161,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     reconnectCapMs: int(env, 'RECONNECT_CAP_MS', 60_000, 1, 3_600_000),
     syncHistory: bool(env, 'SYNC_HISTORY', !bool(env, 'WA_SANDBOX', false)),
     qrMaxRefreshes: int(env, 'QR_MAX_REFRESHES', 5, 1, 100),
+    qrTimeoutMs: str(env, 'QR_TIMEOUT_MS') === undefined ? undefined : int(env, 'QR_TIMEOUT_MS', 0, 100, 600_000),
     pairingConcurrency: int(env, 'PAIRING_CONCURRENCY', 8, 1, 256),
+    autostartConcurrency: int(env, 'AUTOSTART_CONCURRENCY', 16, 1, 1024),
     bodyLimit,
     logLevel,
     sandbox: bool(env, 'WA_SANDBOX', false),

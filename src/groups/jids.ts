@@ -2,19 +2,27 @@
 import { badRequest } from '../errors.js'
 import { InvalidNumberError, parseTarget } from '../messaging/jid.js'
 
-const GROUP_JID = /^\d{5,40}(-\d{5,20})?@g\.us$/
-const GROUP_BARE = /^\d{5,40}(-\d{5,20})?$/
 const INVITE_CODE = /^[A-Za-z0-9_-]{6,64}$/
 const INVITE_LINK = /^(?:https?:\/\/)?chat\.whatsapp\.com\/(?:invite\/)?([A-Za-z0-9_-]{6,64})\/?(?:[?#].*)?$/i
 
-export const isGroupJid = (v: unknown): v is string => typeof v === 'string' && (GROUP_JID.test(v) || GROUP_BARE.test(v))
-
-/** `120363…@g.us`, or the same without the suffix. */
-export function toGroupJid(v: string): string {
+/** `120363…@g.us`, or the same without the suffix, through the one messaging parser; else undefined. */
+function groupJidOf(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined
   const s = v.trim()
-  if (GROUP_JID.test(s)) return s
-  if (GROUP_BARE.test(s)) return `${s}@g.us`
-  throw badRequest(`"${v}" is not a group id (expected digits@g.us)`)
+  try {
+    const target = parseTarget(s.includes('@') ? s : `${s}@g.us`)
+    return target.kind === 'group' ? target.jid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export const isGroupJid = (v: unknown): v is string => groupJidOf(v) !== undefined
+
+export function toGroupJid(v: string): string {
+  const jid = groupJidOf(v)
+  if (!jid) throw badRequest(`"${v}" is not a group id (expected digits@g.us)`)
+  return jid
 }
 
 /** A participant as a PN or LID jid; phone numbers are normalised by the one messaging parser. */

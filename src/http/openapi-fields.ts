@@ -191,6 +191,7 @@ export function describeChain(chain: ValidationChain): FieldDoc[] {
     const found = probe(item)
     if (!found) continue
     if (!found.acceptsUndefined) rejectsUndefined = true
+    if (found.types.size >= ALL_TYPES.length - 1) continue // admits every scalar (e.g. "not an array"): says nothing of the type
     types = types ? new Set([...types].filter((t) => found.types.has(t))) : found.types
     if (found.itemTypes.size > 0) itemTypes = found.itemTypes
   }

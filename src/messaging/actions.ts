@@ -19,5 +19,3 @@ export const SEND_ACTIONS: SendAction[] = [
   { name: 'editMessage', path: '/whatsapp/edit-message', summary: 'Edit the text of a message you sent', validators: v.editRules() },
   { name: 'deleteForEveryone', path: '/whatsapp/delete-for-every-one', summary: 'Delete a message for everyone', validators: v.deleteRules() },
 ]
-
-export const sendAction = (name: string): SendAction | undefined => SEND_ACTIONS.find((a) => a.name === name)

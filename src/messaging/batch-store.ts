@@ -44,6 +44,13 @@ export interface BatchItem {
 
 export interface BatchCounts { done: number; sent: number; failed: number }
 
+/** GET /batches/:id: the batch, its counts and one entry per number (what send-progress reports). */
+export interface BatchView {
+  batchId: string; token: string; action: string; status: string; total: number; done: number; sent: number; failed: number
+  createdAt: number; finishedAt: number | null; nextAt: number | null
+  items: Array<{ number: string; status: string; id: string | null; error: string | null }>
+}
+
 export interface BatchStore {
   create(batch: BatchRecord, numbers: string[]): void
   get(id: string): BatchRecord | undefined
@@ -78,6 +85,9 @@ const toItem = (r: ItemRow): BatchItem => ({
 })
 
 export class SqliteBatchStore implements BatchStore {
+  // Prepared once: the bulk loop reads and writes these for every item.
+  private readonly st
+
   constructor(private readonly db: Db) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS send_batches (
@@ -91,63 +101,87 @@ export class SqliteBatchStore implements BatchStore {
         message_id TEXT, error TEXT, at INTEGER, PRIMARY KEY (batch_id, idx)
       );
     `)
+    this.st = {
+      insertBatch: db.prepare(`INSERT INTO send_batches (id, token, action, body, media, min_delay_ms, max_delay_ms, status, total, created_at, next_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertItem: db.prepare(`INSERT INTO send_batch_items (batch_id, idx, number, status) VALUES (?, ?, ?, 'pending')`),
+      get: db.prepare<[string], BatchRow>('SELECT * FROM send_batches WHERE id = ?'),
+      items: db.prepare<[string], ItemRow>('SELECT idx, number, status, message_id, error, at FROM send_batch_items WHERE batch_id = ? ORDER BY idx'),
+      counts: db.prepare<[string], { sent: number | null; failed: number | null }>(
+        `SELECT SUM(status = 'sent') AS sent, SUM(status = 'failed') AS failed FROM send_batch_items WHERE batch_id = ?`),
+      nextItem: db.prepare<[string], ItemRow>(`SELECT idx, number, status, message_id, error, at FROM send_batch_items
+        WHERE batch_id = ? AND status IN ('pending', 'sending') ORDER BY idx LIMIT 1`),
+      markSending: db.prepare(`UPDATE send_batch_items SET status = 'sending', message_id = ?, at = ? WHERE batch_id = ? AND idx = ?`),
+      markResult: db.prepare('UPDATE send_batch_items SET status = ?, error = ?, at = ? WHERE batch_id = ? AND idx = ?'),
+      setStatus: db.prepare('UPDATE send_batches SET status = ?, finished_at = COALESCE(?, finished_at) WHERE id = ?'),
+      setNextAt: db.prepare('UPDATE send_batches SET next_at = ? WHERE id = ?'),
+      unfinished: db.prepare<[], BatchRow>(`SELECT * FROM send_batches WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`),
+      nextBatch: db.prepare<[string], BatchRow>(
+        `SELECT * FROM send_batches WHERE token = ? AND status IN ('queued', 'running') ORDER BY created_at, rowid LIMIT 1`),
+    }
   }
 
   create(b: BatchRecord, numbers: string[]): void {
-    const insertBatch = this.db.prepare(`INSERT INTO send_batches (id, token, action, body, media, min_delay_ms, max_delay_ms, status, total, created_at, next_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-    const insertItem = this.db.prepare(`INSERT INTO send_batch_items (batch_id, idx, number, status) VALUES (?, ?, ?, 'pending')`)
     this.db.transaction(() => {
-      insertBatch.run(b.id, b.token, b.action, JSON.stringify(b.body), JSON.stringify(b.media), b.minDelayMs, b.maxDelayMs, b.status, b.total, b.createdAt, b.nextAt)
-      numbers.forEach((n, i) => insertItem.run(b.id, i, n))
+      this.st.insertBatch.run(b.id, b.token, b.action, JSON.stringify(b.body), JSON.stringify(b.media), b.minDelayMs, b.maxDelayMs, b.status, b.total, b.createdAt, b.nextAt)
+      numbers.forEach((n, i) => this.st.insertItem.run(b.id, i, n))
     })()
   }
 
   get(id: string): BatchRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM send_batches WHERE id = ?').get(id) as BatchRow | undefined
+    const row = this.st.get.get(id)
     return row && toBatch(row)
   }
 
   items(id: string): BatchItem[] {
-    return (this.db.prepare('SELECT idx, number, status, message_id, error, at FROM send_batch_items WHERE batch_id = ? ORDER BY idx').all(id) as ItemRow[]).map(toItem)
+    return this.st.items.all(id).map(toItem)
   }
 
   counts(id: string): BatchCounts {
-    const r = this.db.prepare(`SELECT SUM(status = 'sent') AS sent, SUM(status = 'failed') AS failed FROM send_batch_items WHERE batch_id = ?`).get(id) as { sent: number | null; failed: number | null }
-    const sent = r.sent ?? 0
-    const failed = r.failed ?? 0
+    const r = this.st.counts.get(id)
+    const sent = r?.sent ?? 0
+    const failed = r?.failed ?? 0
     return { done: sent + failed, sent, failed }
   }
 
   nextItem(id: string): BatchItem | undefined {
-    const row = this.db.prepare(`SELECT idx, number, status, message_id, error, at FROM send_batch_items
-      WHERE batch_id = ? AND status IN ('pending', 'sending') ORDER BY idx LIMIT 1`).get(id) as ItemRow | undefined
+    const row = this.st.nextItem.get(id)
     return row && toItem(row)
   }
 
   markSending(id: string, idx: number, messageId: string): void {
-    this.db.prepare(`UPDATE send_batch_items SET status = 'sending', message_id = ?, at = ? WHERE batch_id = ? AND idx = ?`).run(messageId, Date.now(), id, idx)
+    this.st.markSending.run(messageId, Date.now(), id, idx)
   }
 
   markResult(id: string, idx: number, status: 'sent' | 'failed', error?: string): void {
-    this.db.prepare('UPDATE send_batch_items SET status = ?, error = ?, at = ? WHERE batch_id = ? AND idx = ?').run(status, error ?? null, Date.now(), id, idx)
+    this.st.markResult.run(status, error ?? null, Date.now(), id, idx)
   }
 
   setStatus(id: string, status: BatchStatus): void {
     const finished = status === 'done' || status === 'cancelled' ? Date.now() : null
-    this.db.prepare('UPDATE send_batches SET status = ?, finished_at = COALESCE(?, finished_at) WHERE id = ?').run(status, finished, id)
+    this.st.setStatus.run(status, finished, id)
   }
 
   setNextAt(id: string, at: number): void {
-    this.db.prepare('UPDATE send_batches SET next_at = ? WHERE id = ?').run(at, id)
+    this.st.setNextAt.run(at, id)
   }
 
   unfinished(): BatchRecord[] {
-    return (this.db.prepare(`SELECT * FROM send_batches WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`).all() as BatchRow[]).map(toBatch)
+    return this.st.unfinished.all().map(toBatch)
   }
 
   nextBatch(token: string): BatchRecord | undefined {
-    const row = this.db.prepare(`SELECT * FROM send_batches WHERE token = ? AND status IN ('queued', 'running') ORDER BY created_at, rowid LIMIT 1`).get(token) as BatchRow | undefined
+    const row = this.st.nextBatch.get(token)
     return row && toBatch(row)
+  }
+}
+
+export function viewBatch(store: BatchStore, id: string): BatchView | undefined {
+  const b = store.get(id)
+  if (!b) return undefined
+  return {
+    batchId: b.id, token: b.token, action: b.action, status: b.status, total: b.total, ...store.counts(id),
+    createdAt: b.createdAt, finishedAt: b.finishedAt ?? null, nextAt: b.status === 'running' && b.nextAt ? b.nextAt : null,
+    items: store.items(id).map((i) => ({ number: i.number, status: i.status, id: i.status === 'sent' ? i.messageId ?? null : null, error: i.error ?? null })),
   }
 }

@@ -2,6 +2,7 @@
 // with a random delay between sends. Time and randomness are injected (Clock, random) so tests
 // drive the delays deterministically. A failed number is recorded and the batch goes on.
 import { setTimeout as sleepTimer } from 'node:timers/promises'
+import { badRequest } from '../errors.js'
 import type { EventBus } from '../events/bus.js'
 import type { Logger } from '../logger.js'
 import type { BatchItem, BatchRecord, BatchStore } from './batch-store.js'
@@ -42,6 +43,19 @@ export interface BulkQueueDeps {
   random?: () => number
   /** Attempts per item when the connection drops mid-send. */
   maxAttempts?: number
+}
+
+/**
+ * A request's `delay` {min, max} (seconds) with MIN/MAX as defaults, in ms. With one bound given,
+ * the other comes from MIN/MAX, moved so that min <= max still holds.
+ */
+export function delayRange(delay: unknown, defaults: { min: number; max: number }): { minDelayMs: number; maxDelayMs: number } {
+  const d = (delay && typeof delay === 'object' ? delay : {}) as { min?: unknown; max?: unknown }
+  const given = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : Number(v))
+  const min = given(d.min) ?? Math.min(defaults.min, given(d.max) ?? Infinity)
+  const max = given(d.max) ?? Math.max(defaults.max, min)
+  if (!(min >= 0 && max >= min)) throw badRequest('delay: needs 0 <= min <= max (seconds)')
+  return { minDelayMs: Math.round(min * 1000), maxDelayMs: Math.round(max * 1000) }
 }
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500)

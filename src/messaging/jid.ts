@@ -47,7 +47,7 @@ export function parseTarget(input: unknown): Target {
       return { jid: `${bare}@s.whatsapp.net`, kind: 'pn' }
     }
     case 'g.us':
-      if (!/^\d{5,}(-\d{5,})?$/.test(user)) throw new InvalidNumberError(`"${raw}" is not a valid group JID`)
+      if (!/^\d{5,40}(-\d{5,20})?$/.test(user)) throw new InvalidNumberError(`"${raw}" is not a valid group JID`)
       return { jid: `${user}@g.us`, kind: 'group' }
     case 'lid': {
       const bare = user.split(':')[0]
@@ -59,11 +59,5 @@ export function parseTarget(input: unknown): Target {
   }
 }
 
-/** True when `v` parses; for validators that only need a yes/no plus the message. */
-export function checkTarget(v: unknown): true {
-  parseTarget(v)
-  return true
-}
-
-/** The phone digits of a PN JID (for vcards and onWhatsApp). */
-export const jidUser = (jid: string): string => jid.split('@')[0].split(':')[0]
+/** The user part of a JID without its device: 6281234:7@s.whatsapp.net → 6281234 (undefined for none). */
+export const jidUser = (jid: string | null | undefined): string | undefined => jid?.split('@')[0]?.split(':')[0] || undefined

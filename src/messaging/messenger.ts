@@ -11,9 +11,9 @@ import type { Logger } from '../logger.js'
 import type { SessionManager } from '../sessions/manager.js'
 import type { Db } from '../store/db.js'
 import { BatchMedia } from './batch-media.js'
-import { SqliteBatchStore, type BatchRecord, type BatchStore, type StoredMedia } from './batch-store.js'
+import { SqliteBatchStore, viewBatch, type BatchRecord, type BatchStore, type BatchView, type StoredMedia } from './batch-store.js'
 import { BUILDERS, type BuildContext, type MediaSlot } from './builders.js'
-import { BulkQueue, type Clock } from './bulk-queue.js'
+import { BulkQueue, delayRange, type Clock } from './bulk-queue.js'
 import { deliver, isConnectionError, mapSendError, type DeliverOptions } from './deliver.js'
 import { MediaDownloader, type Download } from './download.js'
 import { InvalidNumberError, parseTarget, type Target } from './jid.js'
@@ -51,12 +51,6 @@ export interface ExecuteExtras {
   upload?: UploadedFile
 }
 
-export interface BatchView {
-  batchId: string; token: string; action: string; status: string; total: number; done: number; sent: number; failed: number
-  createdAt: number; finishedAt: number | null; nextAt: number | null
-  items: Array<{ number: string; status: string; id: string | null; error: string | null }>
-}
-
 type Body = Record<string, unknown>
 
 const targetOf = (v: unknown, field = 'number'): Target => {
@@ -74,7 +68,6 @@ function memoryCache() {
 }
 
 export class Messenger implements SendExecutor {
-  findMessage?: FindMessage
   /** Where multipart uploads land (same filesystem as the bulk media folder, so moves are renames). */
   readonly uploadDir: string
   private readonly tmpDir: string
@@ -88,7 +81,6 @@ export class Messenger implements SendExecutor {
 
   constructor(private readonly deps: MessengerDeps) {
     const { config, logger } = deps
-    this.findMessage = deps.findMessage
     this.tmpDir = join(config.dataDir, 'tmp', 'media')
     this.uploadDir = this.tmpDir
     const policy = config.mediaAllowPrivate ? allowAll : publicOnly
@@ -123,6 +115,20 @@ export class Messenger implements SendExecutor {
     return { fetcher: this.fetcher, tmpDir: this.tmpDir, limits: { maxBytes: this.deps.config.mediaMaxBytes, timeoutMs: this.deps.config.mediaTimeoutMs } }
   }
 
+  /** Loads a slot's media; the main slot takes the multipart upload when there is one. */
+  private loadSlot(input: MediaInput, slot: MediaSlot, upload: UploadedFile | undefined): Promise<LocalMedia & { owned: boolean }> {
+    return loadMedia(slot === 'main' && upload ? { ...input, url: undefined, base64: undefined, upload } : input, this.mediaDeps)
+  }
+
+  private findMessage(token: string, id: string) {
+    return this.deps.findMessage?.(token, id)
+  }
+
+  /** A stored message's key by id (edits and reactions fill what the caller left out). */
+  private keyFinder(token: string) {
+    return async (id: string) => (await this.findMessage(token, id))?.key as WAMessageKey | undefined
+  }
+
   /** Runs a send action: one number → the sent message (JSON); an array → {batchId, total}. */
   async execute(action: string, body: Body, extras: ExecuteExtras = {}): Promise<unknown> {
     try {
@@ -144,7 +150,7 @@ export class Messenger implements SendExecutor {
       media: async (input, slot) => {
         const kept = opts.preloaded?.[slot]
         if (kept) return { ...kept, kind: kept.kind as MediaKind }
-        const m = await loadMedia(slot === 'main' && opts.upload ? { ...input, url: undefined, base64: undefined, upload: opts.upload } : input, this.mediaDeps)
+        const m = await this.loadSlot(input, slot, opts.upload)
         if (m.owned && m.path !== opts.upload?.path) owned.push(m.path)
         return m
       },
@@ -155,11 +161,11 @@ export class Messenger implements SendExecutor {
         if (!prepared.imageMessage) throw new AppError(502, 'the header image could not be uploaded')
         return prepared.imageMessage
       },
-      findKey: async (id) => (await this.findMessage?.(token, id))?.key as WAMessageKey | undefined,
+      findKey: this.keyFinder(token),
     }
     try {
       const built = await BUILDERS[action](body, ctx)
-      const quoted = await quotedMessage(body.quoted, jid, async (id) => this.findMessage?.(token, id))
+      const quoted = await quotedMessage(body.quoted, jid, (id) => this.findMessage(token, id))
       const sent = await deliver(sock, jid, built, { ...opts, quoted })
       return toWire(sent)
     } catch (err) {
@@ -178,23 +184,18 @@ export class Messenger implements SendExecutor {
       return String(n)
     })
     const { number: _n, delay, base64: _b, ...rest } = body
-    const d = (delay && typeof delay === 'object' ? delay : {}) as { min?: unknown; max?: unknown }
-    const given = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : Number(v))
-    // One bound given: the other comes from MIN/MAX, moved so that min <= max still holds.
-    const min = given(d.min) ?? Math.min(this.deps.config.min, given(d.max) ?? Infinity)
-    const max = given(d.max) ?? Math.max(this.deps.config.max, min)
-    if (!(min >= 0 && max >= min)) throw badRequest('delay: needs 0 <= min <= max (seconds)')
+    const { minDelayMs, maxDelayMs } = delayRange(delay, this.deps.config)
     const batchId = randomUUID()
     const media: Record<string, StoredMedia> = {}
     const dryRun: BuildContext = {
       jid: targetOf(numbers[0]).jid,
       media: async (input: MediaInput, slot: MediaSlot): Promise<LocalMedia> => {
-        const m = await loadMedia(slot === 'main' && extras.upload ? { ...input, url: undefined, base64: undefined, upload: extras.upload } : input, this.mediaDeps)
+        const m = await this.loadSlot(input, slot, extras.upload)
         media[slot] = await this.batchMedia.keep(batchId, slot, m)
         return { ...media[slot], kind: m.kind }
       },
       headerImage: async () => ({}),
-      findKey: async (id) => (await this.findMessage?.(token, id))?.key as WAMessageKey | undefined,
+      findKey: this.keyFinder(token),
     }
     try {
       await BUILDERS[action](body, dryRun)
@@ -203,7 +204,7 @@ export class Messenger implements SendExecutor {
       throw err instanceof AppError ? err : badRequest(String(err))
     }
     const batch: BatchRecord = {
-      id: batchId, token, action, body: rest, media, minDelayMs: Math.round(min * 1000), maxDelayMs: Math.round(max * 1000),
+      id: batchId, token, action, body: rest, media, minDelayMs, maxDelayMs,
       status: 'queued', total: numbers.length, createdAt: Date.now(), nextAt: 0,
     }
     this.queue.enqueue(batch, numbers)
@@ -257,7 +258,7 @@ export class Messenger implements SendExecutor {
     let raw: unknown = body.message
     if (!raw) {
       const id = String((body.key as { id?: unknown } | undefined)?.id ?? '')
-      if (!this.findMessage) throw notFound('the message store is not available: pass the full `message` (as message-upsert delivered it) instead of `key`')
+      if (!this.deps.findMessage) throw notFound('the message store is not available: pass the full `message` (as message-upsert delivered it) instead of `key`')
       raw = await this.findMessage(token, id)
       if (!raw) throw notFound(`message ${id} is not in the store; pass the full \`message\` instead`)
     }
@@ -272,31 +273,24 @@ export class Messenger implements SendExecutor {
   // ---- batches --------------------------------------------------------------------------------
 
   batch(id: string): BatchView | undefined {
-    const b = this.store.get(id)
-    if (!b) return undefined
-    const counts = this.store.counts(id)
-    return {
-      batchId: b.id, token: b.token, action: b.action, status: b.status, total: b.total, ...counts,
-      createdAt: b.createdAt, finishedAt: b.finishedAt ?? null, nextAt: b.status === 'running' && b.nextAt ? b.nextAt : null,
-      items: this.store.items(id).map((i) => ({ number: i.number, status: i.status, id: i.status === 'sent' ? i.messageId ?? null : null, error: i.error ?? null })),
-    }
+    return viewBatch(this.store, id)
   }
 
   cancelBatch(id: string): boolean {
     return this.queue.cancel(id)
   }
 
-  /** Boot: clears stale temp files and restarts unfinished batches. */
-  async resume(): Promise<number> {
+  /** Boot, before the server listens: removes what a crashed process left in the temp folder
+   *  (later, uploads of live requests land there too). */
+  async clearTemp(): Promise<void> {
     await clearDir(this.tmpDir)
+  }
+
+  /** Boot: restarts unfinished batches. */
+  resume(): number {
     const n = this.queue.resume()
     if (n) this.deps.logger.info({ batches: n }, 'resuming unfinished bulk batches')
     return n
-  }
-
-  /** Resolves when the bulk loops are idle (tests). */
-  idle(token?: string): Promise<void> {
-    return this.queue.idle(token)
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@
 import type { WASocket } from '@whiskeysockets/baileys'
 import { badRequest } from '../errors.js'
 import type { Logger } from '../logger.js'
-import type { Target } from './jid.js'
+import { jidUser, type Target } from './jid.js'
 
 interface Entry { jid: string; exists: boolean; until: number }
 
@@ -52,7 +52,7 @@ export class Recipients {
       this.logger.debug({ token, err: String(err) }, 'onWhatsApp check failed; sending anyway')
       return target.jid
     }
-    if (!answer.exists) throw badRequest(`${target.jid.split('@')[0]} is not on WhatsApp`)
+    if (!answer.exists) throw badRequest(`${jidUser(target.jid)} is not on WhatsApp`)
     return answer.jid
   }
 }

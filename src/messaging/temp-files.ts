@@ -3,9 +3,12 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 
+/** A file name no other temp file has (multer's upload storage names its files with it too). */
+export const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`
+
 export async function tempPath(dir: string, prefix: string): Promise<string> {
   await mkdir(dir, { recursive: true, mode: 0o700 })
-  return join(dir, `${prefix}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`)
+  return join(dir, uniqueName(prefix))
 }
 
 export async function removeQuietly(path: string | undefined): Promise<void> {

@@ -2,7 +2,8 @@
 // (the scheduler with `chain.run({ body })` on a job's data), so a job can never carry a body the
 // endpoint would refuse.
 import { body, type ValidationChain } from 'express-validator'
-import { tokenIn } from '../http/validators.js'
+import { single, tokenIn } from '../http/validators.js'
+import { isPlainObject } from '../util/plain-object.js'
 import { InvalidNumberError, parseTarget } from './jid.js'
 import { STYLES } from './interactive.js'
 import { isMimeType, MEDIA_TYPES } from './media-type.js'
@@ -10,8 +11,6 @@ import { isMimeType, MEDIA_TYPES } from './media-type.js'
 /** Upper bound of numbers in one bulk batch. */
 export const MAX_BATCH = 10_000
 const MAX_TEXT = 65_536
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** `number`: one phone number / JID, or an array of them (a bulk batch). */
 export const numberRule = () =>
@@ -36,8 +35,8 @@ export const numberRule = () =>
 /** Optional per-request delay between bulk sends, in seconds: {min, max}. */
 const delayRules = () => [
   body('delay').optional({ values: 'null' }).custom(isPlainObject).withMessage('must be an object {min, max} in seconds'),
-  body('delay.min').optional().isFloat({ min: 0, max: 86_400 }).withMessage('must be 0-86400 seconds').toFloat(),
-  body('delay.max').optional().isFloat({ min: 0, max: 86_400 }).withMessage('must be 0-86400 seconds').toFloat(),
+  single(body('delay.min').optional()).isFloat({ min: 0, max: 86_400 }).withMessage('must be 0-86400 seconds').toFloat(),
+  single(body('delay.max').optional()).isFloat({ min: 0, max: 86_400 }).withMessage('must be 0-86400 seconds').toFloat(),
   body('delay').optional({ values: 'null' }).custom((d: { min?: number; max?: number }) => {
     if (d.min !== undefined && d.max !== undefined && Number(d.max) < Number(d.min)) throw new Error('max must be >= min')
     return true
@@ -52,7 +51,7 @@ export const keyRules = (field: string, required = true) => {
       .custom(isPlainObject).withMessage('must be a message key object {id, remoteJid, fromMe}'),
     body(`${field}.id`).if(body(field).custom(isPlainObject)).isString().withMessage('is required (the message id)').bail().isLength({ min: 1, max: 128 }),
     body(`${field}.remoteJid`).optional({ values: 'null' }).isString().withMessage('must be a JID string'),
-    body(`${field}.fromMe`).optional({ values: 'null' }).isBoolean().withMessage('must be a boolean').toBoolean(),
+    single(body(`${field}.fromMe`).optional({ values: 'null' })).isBoolean().withMessage('must be a boolean').toBoolean(),
     body(`${field}.participant`).optional({ values: 'null' }).isString().withMessage('must be a JID string'),
   ]
 }
@@ -84,7 +83,7 @@ const httpUrl = (field: string, required = false) =>
     .isURL({ protocols: ['http', 'https'], require_protocol: true, require_tld: false, require_host: true })
     .withMessage('must be an http(s) URL')
 
-const style = () => body('style').optional({ values: 'null' }).isIn(STYLES).withMessage(`must be one of ${STYLES.join(', ')}`)
+const style = () => single(body('style').optional({ values: 'null' })).isIn(STYLES).withMessage(`must be one of ${STYLES.join(', ')}`)
 
 export const textRules = () => [
   ...commonRules(),
@@ -106,7 +105,7 @@ const mediaSourceRules = () => [
 export const mediaRules = () => [
   ...commonRules(),
   ...mediaSourceRules(),
-  body('type').optional({ values: 'falsy' }).isIn(MEDIA_TYPES).withMessage(`must be one of ${MEDIA_TYPES.join(', ')} (or omit it and give mimetype)`),
+  single(body('type').optional({ values: 'falsy' })).isIn(MEDIA_TYPES).withMessage(`must be one of ${MEDIA_TYPES.join(', ')} (or omit it and give mimetype)`),
   body('mimetype').optional({ values: 'falsy' }).custom(isMimeType).withMessage('must be a mime type such as application/pdf'),
   body('type').custom((t: unknown, { req }) => {
     if (!t && !req.body?.mimetype) throw new Error('type or mimetype is required')
@@ -114,8 +113,8 @@ export const mediaRules = () => [
   }),
   text('fileName', 255, false),
   text('caption', 4096, false),
-  body('ptt').optional({ values: 'null' }).isBoolean().withMessage('must be a boolean').toBoolean(),
-  body('viewOnce').optional({ values: 'null' }).isBoolean().withMessage('must be a boolean').toBoolean(),
+  single(body('ptt').optional({ values: 'null' })).isBoolean().withMessage('must be a boolean').toBoolean(),
+  single(body('viewOnce').optional({ values: 'null' })).isBoolean().withMessage('must be a boolean').toBoolean(),
 ]
 
 export const stickerRules = () => [...commonRules(), ...mediaSourceRules()]
@@ -128,7 +127,7 @@ const buttonRules = (kinds: 'reply' | 'any', max: number) => [
   body('button.*.id').optional({ values: 'null' }).isString().isLength({ min: 1, max: 256 }).withMessage('must be a string'),
   ...(kinds === 'any'
     ? [
-        body('button.*.url').optional({ values: 'null' }).isURL({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }).withMessage('must be an http(s) URL'),
+        single(body('button.*.url').optional({ values: 'null' })).isURL({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }).withMessage('must be an http(s) URL'),
         body('button.*.phoneNumber').optional({ values: 'null' }).isString().matches(/^\+?[\d\s().-]{3,20}$/).withMessage('must be a phone number'),
         body('button.*.copyCode').optional({ values: 'null' }).isString().isLength({ min: 1, max: 256 }).withMessage('must be a string'),
       ]
@@ -195,8 +194,8 @@ export const editRules = () => [...commonRules(), ...keyRules('key'), text('text
 
 export const locationRules = () => [
   ...commonRules(),
-  body('latitude').exists({ values: 'null' }).withMessage('is required').bail().isFloat({ min: -90, max: 90 }).withMessage('must be a number between -90 and 90').toFloat(),
-  body('longitude').exists({ values: 'null' }).withMessage('is required').bail().isFloat({ min: -180, max: 180 }).withMessage('must be a number between -180 and 180').toFloat(),
+  single(body('latitude').exists({ values: 'null' }).withMessage('is required').bail()).isFloat({ min: -90, max: 90 }).withMessage('must be a number between -90 and 90').toFloat(),
+  single(body('longitude').exists({ values: 'null' }).withMessage('is required').bail()).isFloat({ min: -180, max: 180 }).withMessage('must be a number between -180 and 180').toFloat(),
   text('name', 256, false),
   text('address', 512, false),
 ]
@@ -209,7 +208,7 @@ const contactCard = (field: string) => {
     body(`${field}.phone`).if(gate()).exists({ values: 'null' }).withMessage('is required').bail()
       .custom((v: unknown) => (typeof v === 'string' || typeof v === 'number') && /^\+?[\d\s().-]{5,20}$/.test(String(v))).withMessage('must be a phone number'),
     body(`${field}.organization`).optional({ values: 'null' }).isString().isLength({ max: 128 }),
-    body(`${field}.email`).optional({ values: 'null' }).isEmail().withMessage('must be an e-mail address'),
+    single(body(`${field}.email`).optional({ values: 'null' })).isEmail().withMessage('must be an e-mail address'),
   ]
 }
 
@@ -232,7 +231,7 @@ export const pollRules = () => [
   body('options').isArray({ min: 2, max: 12 }).withMessage('must be an array of 2-12 options').bail()
     .custom((o: unknown[]) => o.every((x) => typeof x === 'string' && x.length >= 1 && x.length <= 100)).withMessage('every option must be a string of 1-100 characters').bail()
     .custom((o: string[]) => new Set(o).size === o.length).withMessage('options must be unique'),
-  body('selectableCount').optional({ values: 'null' }).isInt({ min: 0, max: 12 }).withMessage('must be 0 (any number) to the number of options').toInt()
+  single(body('selectableCount').optional({ values: 'null' })).isInt({ min: 0, max: 12 }).withMessage('must be 0 (any number) to the number of options').toInt()
     .custom((n: number, { req }) => !Array.isArray(req.body?.options) || n <= req.body.options.length).withMessage('cannot exceed the number of options'),
 ]
 
@@ -246,8 +245,8 @@ export const isExistsRules = () => [tokenIn(), singleNumber()]
 
 export const profilePictureRules = () => [
   tokenIn(), singleNumber(),
-  body('highrest').optional({ values: 'null' }).isBoolean().withMessage('must be a boolean').toBoolean(),
-  body('highres').optional({ values: 'null' }).isBoolean().withMessage('must be a boolean').toBoolean(),
+  single(body('highrest').optional({ values: 'null' })).isBoolean().withMessage('must be a boolean').toBoolean(),
+  single(body('highres').optional({ values: 'null' })).isBoolean().withMessage('must be a boolean').toBoolean(),
 ]
 
 export const readMessagesRules = () => [
@@ -266,7 +265,7 @@ export const readMessagesRules = () => [
 
 export const presenceRules = (presences: readonly string[]) => [
   tokenIn(), singleNumber(),
-  body('presence').exists({ values: 'falsy' }).withMessage('is required').bail()
+  single(body('presence').exists({ values: 'falsy' }).withMessage('is required').bail())
     .isIn(presences).withMessage(`must be one of ${presences.join(', ')}`),
 ]
 

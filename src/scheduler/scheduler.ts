@@ -47,7 +47,7 @@ export class Scheduler {
         this.deps.logger.error({ token: job.token, id: job.id }, 'scheduler file has a duplicate id; keeping the first')
         continue
       }
-      const { problems } = await checkDraft(job, this.deps.actions())
+      const problems = await checkDraft(job, this.deps.actions())
       const entry: Entry = { job, ...(problems.length ? { error: problems.join('; ') } : {}) }
       if (entry.error) this.deps.logger.error({ token: job.token, id: job.id, problems }, 'scheduled job is invalid and will not run')
       this.entries.set(key, entry)
@@ -134,7 +134,7 @@ export class Scheduler {
   }
 
   private async check(draft: JobDraft): Promise<void> {
-    const { problems } = await checkDraft(draft, this.deps.actions())
+    const problems = await checkDraft(draft, this.deps.actions())
     if (problems.length) throw badRequest(problems.join('; '))
   }
 

@@ -2,6 +2,7 @@
 // SAME validator chains as the matching send endpoint, so a job that cannot run is refused now.
 import { validationResult } from 'express-validator'
 import { validateDetailed } from 'node-cron'
+import { fieldMessages } from '../http/validate.js'
 import type { SendAction } from '../messaging/types.js'
 import type { JobDraft } from './types.js'
 
@@ -45,19 +46,11 @@ export async function runActionChains(action: SendAction, token: string, data: R
   for (const chain of action.validators) await chain.run(req)
   const result = validationResult(req)
   if (result.isEmpty()) return { ok: true, body: req.body }
-  const seen = new Set<string>()
-  const problems: string[] = []
-  for (const err of result.array()) {
-    const field = err.type === 'field' ? err.path : err.type
-    if (seen.has(field)) continue
-    seen.add(field)
-    problems.push(`${field === 'token' ? 'token' : `data.${field}`}: ${String(err.msg)}`)
-  }
-  return { ok: false, problems }
+  return { ok: false, problems: fieldMessages(result.array(), (field) => (field === 'token' ? 'token' : `data.${field}`)) }
 }
 
-/** Every problem with a draft (empty when it can be scheduled), and the action it runs. */
-export async function checkDraft(draft: JobDraft, actions: readonly SendAction[]): Promise<{ problems: string[]; action?: SendAction }> {
+/** Every problem with a draft (empty when it can be scheduled). */
+export async function checkDraft(draft: JobDraft, actions: readonly SendAction[]): Promise<string[]> {
   const problems: string[] = []
   if (!isJobId(draft.id)) problems.push(`id: must be ${JOB_ID_RULE}`)
   const cron = cronProblem(draft.time)
@@ -68,9 +61,9 @@ export async function checkDraft(draft: JobDraft, actions: readonly SendAction[]
   const action = actions.find((a) => a.name === draft.type)
   if (!action) {
     problems.push(`type: "${draft.type}" is not a send action; use one of ${actions.map((a) => a.name).join(', ')}`)
-    return { problems }
+    return problems
   }
   const chained = await runActionChains(action, draft.token, draft.data)
   if (!chained.ok) problems.push(...chained.problems)
-  return { problems, action }
+  return problems
 }

@@ -10,6 +10,8 @@ import { writeFileAtomic } from '../util/atomic-write.js'
 export interface AuthHandle {
   state: AuthenticationState
   saveCreds(): Promise<void>
+  /** Resolves when the last requested save is on disk (every creds.update already asked for one). */
+  flush(): Promise<void>
   close(): void
 }
 
@@ -116,6 +118,7 @@ export class SqliteAuthStore implements AuthStore {
         pendingSave = pendingSave.then(() => writeFileAtomic(credsFile, serialize(creds), 0o600)).catch(() => undefined)
         return pendingSave
       },
+      flush: () => pendingSave,
       close: () => {
         if (closed) return
         closed = true

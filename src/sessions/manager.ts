@@ -11,15 +11,20 @@ export interface InstanceInfo {
   user: SessionUser | null
 }
 
-export type ManagerDeps = Omit<SessionDeps, 'pairingLimiter'> & { pairingConcurrency: number }
+export type ManagerDeps = Omit<SessionDeps, 'pairingLimiter'> & { pairingConcurrency: number; autostartConcurrency: number }
+
+/** How long one autostarted login may hold its slot before the next one starts anyway. */
+const AUTOSTART_SETTLE_MS = 30_000
 
 export class SessionManager {
   private readonly sessions = new Map<string, Session>()
   private readonly deps: SessionDeps
+  private readonly autostartConcurrency: number
 
   constructor(deps: ManagerDeps) {
-    const { pairingConcurrency, ...rest } = deps
+    const { pairingConcurrency, autostartConcurrency, ...rest } = deps
     this.deps = { ...rest, pairingLimiter: new Semaphore(pairingConcurrency) }
+    this.autostartConcurrency = autostartConcurrency
   }
 
   /** Starts the instance (or returns the running one); with `phone`, returns a pairing code. */
@@ -78,10 +83,39 @@ export class SessionManager {
   /** Reconnects every instance whose credentials are on disk (boot). */
   async autostart(): Promise<string[]> {
     const tokens = this.deps.authStore.listSaved()
-    for (const token of tokens) {
-      await this.create(token).catch((err: unknown) => this.deps.logger.warn({ token, err: String(err) }, 'autostart failed'))
-    }
+    // Logins run a few at a time: a thousand at once ran a fresh process out of memory.
+    const limiter = new Semaphore(this.autostartConcurrency)
+    await Promise.all(
+      tokens.map(async (token) => {
+        const release = await limiter.acquire()
+        try {
+          const { session } = await this.create(token)
+          await this.settled(session, AUTOSTART_SETTLE_MS)
+        } catch (err) {
+          this.deps.logger.warn({ token, err: String(err) }, 'autostart failed')
+        } finally {
+          release()
+        }
+      }),
+    )
     return tokens
+  }
+
+  /** Resolves once the session is open or has given up (or after timeoutMs, whichever is first). */
+  private settled(session: Session, timeoutMs: number): Promise<void> {
+    const done = () => session.state !== 'connecting'
+    if (done()) return Promise.resolve()
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer)
+        off()
+        resolve()
+      }
+      const timer = setTimeout(finish, timeoutMs)
+      const off = this.deps.bus.on('connection-state', (e) => {
+        if (e.token === session.token && done()) finish()
+      })
+    })
   }
 
   async shutdown(): Promise<void> {

@@ -4,8 +4,10 @@ import type { Agent } from 'node:https'
 import { DisconnectReason, makeWASocket } from '@whiskeysockets/baileys'
 import type { ConnectionState, WAMessageContent, WAMessageKey, WASocket } from '@whiskeysockets/baileys'
 import QRCode from 'qrcode'
+import { AppError } from '../errors.js'
 import type { EventBus, SessionState, SessionUser } from '../events/bus.js'
 import type { Logger } from '../logger.js'
+import { backoffDelay } from '../util/backoff.js'
 import type { Semaphore } from '../util/semaphore.js'
 import { isPaired, type AuthHandle, type AuthStore } from './auth-state.js'
 
@@ -24,6 +26,7 @@ export interface SessionDeps {
   options: {
     maxReconnects: number
     qrMaxRefreshes: number
+    qrTimeoutMs?: number
     syncHistory: boolean
     reconnectBaseMs: number
     reconnectCapMs: number
@@ -32,7 +35,6 @@ export interface SessionDeps {
     fetchAgent?: Agent
   }
 }
-
 
 export class Session {
   state: SessionState = 'closed'
@@ -48,7 +50,8 @@ export class Session {
   private reconnectTimer?: NodeJS.Timeout
   private releasePairingSlot?: () => void
   private pairingPhone?: string
-  private pairingCodeWaiter?: { resolve: (code: string) => void; reject: (err: Error) => void }
+  /** The pending create-instance {phone} call(s): settled with the code, or when the connection gives up. */
+  private pairingCodeWaiter?: { promise: Promise<string>; resolve: (code: string) => void; reject: (err: Error) => void }
   /** Set while we close the socket on purpose, so its close event does not trigger a reconnect. */
   private closingOnPurpose = false
   private readonly log: Logger
@@ -68,10 +71,14 @@ export class Session {
     }
     if (phone) {
       this.pairingPhone = phone
-      const code = new Promise<string>((resolve, reject) => (this.pairingCodeWaiter = { resolve, reject }))
-      if (this.state === 'closed' || this.state === 'failed' || this.state === 'logged-out') await this.connect()
-      else if (this.state === 'qr' && this.sock) void this.requestPairingCode(this.sock)
-      return { pairingCode: await code }
+      // A second call while a code is on its way shares that wait instead of orphaning it.
+      let waiter = this.pairingCodeWaiter
+      if (!waiter) {
+        waiter = this.pairingCodeWaiter = newWaiter()
+        if (this.state === 'closed' || this.state === 'failed' || this.state === 'logged-out') await this.connect()
+        else if (this.state === 'qr' && this.sock) void this.requestPairingCode(this.sock)
+      }
+      return { pairingCode: await waiter.promise }
     }
     if (this.state === 'closed' || this.state === 'failed' || this.state === 'logged-out') await this.connect()
     return {}
@@ -88,7 +95,9 @@ export class Session {
   /** Closes the socket without logging out (shutdown); credentials stay for the next boot. */
   async stop(): Promise<void> {
     this.teardownSocket()
-    await this.auth?.saveCreds()
+    // Creds were saved on every creds.update; only a save still in flight is awaited, so
+    // stopping a thousand sessions is not a thousand fsyncs.
+    await this.auth?.flush()
     this.auth?.close()
     this.auth = undefined
     this.setState('closed')
@@ -123,6 +132,7 @@ export class Session {
       auth: state,
       logger: this.log.child({ class: 'baileys' }, { level: baileysLogLevel(this.log) }),
       waWebSocketUrl: options.waWebSocketUrl,
+      qrTimeout: options.qrTimeoutMs,
       markOnlineOnConnect: false,
       syncFullHistory: false,
       shouldSyncHistoryMessage: () => options.syncHistory,
@@ -149,7 +159,6 @@ export class Session {
     if (this.qrCount > this.deps.options.qrMaxRefreshes) {
       this.log.info({ attempts: this.qrCount - 1 }, 'QR not scanned in time; stopping')
       this.deps.bus.emit('qr-timeout', { token: this.token, attempts: this.qrCount - 1 })
-      this.pairingCodeWaiter?.reject(new Error('pairing timed out'))
       this.teardownSocket()
       this.setState('closed', 'qr-timeout')
       return
@@ -157,7 +166,7 @@ export class Session {
     this.qr = qr
     this.setState('qr')
     if (this.pairingPhone) {
-      if (this.qrCount === 1) await this.requestPairingCode(sock)
+      if (this.pairingCodeWaiter) await this.requestPairingCode(sock) // once per waiting call, not per QR refresh
       return
     }
     this.qrDataUrl = await QRCode.toDataURL(qr)
@@ -167,15 +176,16 @@ export class Session {
   private async requestPairingCode(sock: WASocket): Promise<void> {
     const phone = this.pairingPhone
     if (!phone) return
+    const waiter = this.pairingCodeWaiter
+    this.pairingCodeWaiter = undefined
     try {
       const code = await sock.requestPairingCode(phone)
       this.pairingCode = code
       this.deps.bus.emit('pairing-code', { token: this.token, code, phone })
-      this.pairingCodeWaiter?.resolve(code)
+      waiter?.resolve(code)
     } catch (err) {
-      this.pairingCodeWaiter?.reject(err instanceof Error ? err : new Error(String(err)))
+      waiter?.reject(new AppError(502, `WhatsApp did not issue a pairing code: ${err instanceof Error ? err.message : String(err)}`))
     }
-    this.pairingCodeWaiter = undefined
   }
 
   private onOpen(sock: WASocket): void {
@@ -254,6 +264,13 @@ export class Session {
   private setState(state: SessionState, reason?: string, statusCode?: number): void {
     if (state === this.state && !reason) return
     this.state = state
+    if (state !== 'connecting' && state !== 'qr') {
+      // The pairing attempt is over (gave up, logged out, closed, or connected): a waiting call gets
+      // its answer, and a later create-instance starts afresh (QR unless it names a phone again).
+      this.pairingPhone = undefined
+      this.pairingCodeWaiter?.reject(new AppError(409, `no pairing code: the instance is ${state}${reason ? ` (${reason})` : ''}`))
+      this.pairingCodeWaiter = undefined
+    }
     this.log.info({ state, reason, statusCode }, 'session state')
     this.deps.bus.emit('connection-state', { token: this.token, state, user: this.user, reason, statusCode })
   }
@@ -274,8 +291,10 @@ function baileysLogLevel(log: Logger): string {
   return log.levelVal > 40 ? log.level : 'warn'
 }
 
-/** Capped exponential backoff with full jitter (avoids thundering reconnects after an outage). */
-export function backoffDelay(attempt: number, base: number, cap: number): number {
-  const ceiling = Math.min(cap, base * 2 ** Math.min(attempt - 1, 20))
-  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2))
+function newWaiter(): { promise: Promise<string>; resolve: (code: string) => void; reject: (err: Error) => void } {
+  let resolve!: (code: string) => void
+  let reject!: (err: Error) => void
+  const promise = new Promise<string>((res, rej) => ([resolve, reject] = [res, rej]))
+  promise.catch(() => undefined) // settled before anyone awaits it (e.g. during connect) is not an unhandled rejection
+  return { promise, resolve, reject }
 }

@@ -1,9 +1,10 @@
 // Optional dataDir persistence: the whole simulated network as one JSON file (written atomically) + media blobs.
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { BufferJSON, type BinaryNode, type KeyPair } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
+import { writeFileAtomic } from '../util/atomic-write.js'
 import { ContactImpl } from './contact.js'
 import type { AdminRole, GroupState } from './groups.js'
 import type { Hub } from './hub.js'
@@ -143,8 +144,6 @@ export class Persistence {
 			media
 		}
 		// atomic: a crash mid-write leaves the previous state file intact
-		const tmp = join(this.dir, `${STATE_FILE}.${process.pid}.tmp`)
-		await writeFile(tmp, JSON.stringify(state, BufferJSON.replacer))
-		await rename(tmp, join(this.dir, STATE_FILE))
+		await writeFileAtomic(join(this.dir, STATE_FILE), JSON.stringify(state, BufferJSON.replacer))
 	}
 }

@@ -11,12 +11,6 @@ export function toWAMessage(m: StoredMessage): WAMessage {
   return wa
 }
 
-/** A message by id (optionally within its chat) as a WAMessage: for download-media and quotes. */
-export async function findWAMessage(store: Store, token: string, id: string, jid?: string): Promise<WAMessage | undefined> {
-  const found = await store.findMessage(token, id, jid)
-  return found ? toWAMessage(found) : undefined
-}
-
 /** Baileys' getMessage (message retries, poll decryption) answered from the store. */
 export function storeGetMessage(store: Store) {
   return async (token: string, key: WAMessageKey): Promise<WAMessageContent | undefined> => {

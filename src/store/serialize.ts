@@ -46,9 +46,6 @@ export const encodeMessage = (message: unknown): string => JSON.stringify(messag
 /** With binary fields revived as Buffers (what Baileys expects back). */
 export const decodeMessage = (json: string): StoredMessage => JSON.parse(json, jsonReviver) as StoredMessage
 
-/** The JSON-safe view (binary stays base64): what HTTP responses and webhooks carry. */
-export const plainMessage = (json: string): StoredMessage => JSON.parse(json) as StoredMessage
-
 /** `user:device@server` → `user@server` (like Baileys' jidNormalizedUser); c.us → s.whatsapp.net. */
 export function normalizeJid(jid: string | null | undefined): string {
   if (!jid) return ''

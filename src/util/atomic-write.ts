@@ -1,10 +1,12 @@
 // The one helper for files that must survive a crash: write a temp file beside the target,
 // fsync it, then rename over the target (rename is atomic on the same filesystem).
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
-import { open, rename, rm } from 'node:fs/promises'
+import { open, readdir, rename, rm } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
+import { basename, dirname, join } from 'node:path'
 
-const tempName = (path: string) => `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
+const tempPrefix = (path: string) => `${basename(path)}.tmp-`
+const tempName = (path: string) => join(dirname(path), `${tempPrefix(path)}${process.pid}-${randomBytes(4).toString('hex')}`)
 
 export function writeFileAtomicSync(path: string, data: string | Buffer, mode = 0o644): void {
   const tmp = tempName(path)
@@ -34,4 +36,25 @@ export async function writeFileAtomic(path: string, data: string | Buffer, mode 
   }
   await handle.close()
   await rename(tmp, path)
+}
+
+/** Removes temp files of writers that died mid-write (their pid is gone); live writers' are kept. */
+export async function removeStaleTemps(path: string): Promise<void> {
+  const prefix = tempPrefix(path)
+  const names = await readdir(dirname(path)).catch(() => [] as string[])
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue
+    const pid = Number(name.slice(prefix.length).split('-')[0])
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) continue
+    await rm(join(dirname(path), name), { force: true })
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }

@@ -122,7 +122,10 @@ describe('bulk sends against the simulator', () => {
     await h.restartGateway()
     const paused = await batch(batchId)
     assert.equal(paused.status, 'running')
-    assert.deepEqual(paused.items.map((i) => i.status), ['sent', 'pending', 'pending'])
+    // The first number is recorded as sent before the restart; the rest may or may not have gone
+    // out yet on a slow machine, which is why the real check is "each contact got it once" below.
+    assert.equal(paused.items[0].status, 'sent')
+    assert.ok(paused.items.some((i) => i.status === 'pending'), 'the batch was interrupted with numbers left')
 
     await connect()
     const completed = completion(batchId)

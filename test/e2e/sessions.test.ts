@@ -135,3 +135,23 @@ test('delete-credential logs out, wipes the folder and answers in the seed shape
   const list = await h.api<Array<{ token: string }>>('GET', '/api/whatsapp/instances')
   assert.equal(list.body.data?.some((i) => i.token === 'doomed'), false)
 })
+
+test('a QR that is never scanned stops after QR_MAX_REFRESHES with qr-timeout', async () => {
+  // A second gateway on the same simulator, with short-lived QRs so the test need not wait minutes.
+  const quick = await startHarness({ sim: h.sim, env: { QR_TIMEOUT_MS: '150', QR_MAX_REFRESHES: '2' } })
+  try {
+    const s = await quick.socket({ tokens: ['unscanned'] })
+    const qrs: number[] = []
+    s.on('qrcode', (p: { attempt: number }) => qrs.push(p.attempt))
+    const timedOut = waitForEvent<{ token: string; attempts: number }>(s, 'qr-timeout')
+    const closed = waitForEvent<StateEvent>(s, 'connection-state', (p) => p.state === 'closed')
+    await quick.api('POST', '/api/whatsapp/create-instance', { token: 'unscanned' })
+    assert.deepEqual(await timedOut, { token: 'unscanned', attempts: 2 })
+    await closed
+    assert.deepEqual(qrs, [1, 2])
+    const list = await quick.api<Array<{ token: string; state: string }>>('GET', '/api/whatsapp/instances')
+    assert.equal(list.body.data?.find((i) => i.token === 'unscanned')?.state, 'closed')
+  } finally {
+    await quick.close()
+  }
+})

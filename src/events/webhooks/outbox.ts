@@ -7,7 +7,7 @@
 // so events of one chat arrive in order and later ones wait behind a failing one.
 import { randomUUID } from 'node:crypto'
 import type { Db } from '../../store/db.js'
-import { retryDelay, type RetryPolicy } from './backoff.js'
+import { backoffDelay } from '../../util/backoff.js'
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead'
 
@@ -39,6 +39,13 @@ export interface Delivery extends NewDelivery {
 
 /** What the deliveries API shows (no body, no signature). */
 export type DeliveryView = Omit<Delivery, 'body' | 'signature' | 'lane' | 'seq'>
+
+/** Retry schedule of deliveries (see util/backoff.ts) and the attempts before a row is dead. */
+export interface RetryPolicy {
+  baseMs: number
+  capMs: number
+  maxAttempts: number
+}
 
 export interface AttemptFailure {
   status?: number
@@ -157,7 +164,7 @@ export class WebhookOutbox {
     const now = this.now()
     const dead = attempts >= this.policy.maxAttempts
     this.st.settle.run({
-      id, status: dead ? 'dead' : 'pending', attempts, nextAt: dead ? d.nextAt : now + retryDelay(attempts, this.policy),
+      id, status: dead ? 'dead' : 'pending', attempts, nextAt: dead ? d.nextAt : now + backoffDelay(attempts, this.policy.baseMs, this.policy.capMs),
       lastStatus: failure.status ?? null, lastError: failure.error.slice(0, ANSWER_MAX),
       lastAnswer: failure.answer?.slice(0, ANSWER_MAX) ?? null, now,
     })

@@ -6,7 +6,8 @@ import type { Logger } from '../../logger.js'
 import type { EventBus, GatewayEventName, GatewayEvents } from '../bus.js'
 import type { Delivery, WebhookOutbox } from './outbox.js'
 import { signBody } from './signing.js'
-import { numberOfJid, type WebhookTargets } from './targets.js'
+import { jidUser } from '../../messaging/jid.js'
+import type { WebhookTargets } from './targets.js'
 
 export interface RouterDeps {
   bus: EventBus
@@ -42,7 +43,7 @@ export function routeEventsToOutbox(deps: RouterDeps): () => void {
     if (typeof token !== 'string') return
     try {
       const user = (payload as { user?: { id?: string } }).user
-      const known = numberOfJid(user?.id) ?? numberOfJid(deps.ownJid(token))
+      const known = jidUser(user?.id) ?? jidUser(deps.ownJid(token))
       if (known) lastNumber.set(token, known)
       const targets = deps.targets.resolve(token, event, known ?? lastNumber.get(token))
       if (targets.length === 0) return

@@ -41,9 +41,6 @@ interface Row { token: string; url: string; events: string; secret: string | nul
 
 export const wantsEvent = (events: string[], event: string): boolean => events.includes('*') || events.includes(event)
 
-/** The instance's own number (digits) from its jid, e.g. 6281234:7@s.whatsapp.net → 6281234. */
-export const numberOfJid = (jid: string | undefined): string | undefined => jid?.split('@')[0]?.split(':')[0] || undefined
-
 export class WebhookTargets {
   private readonly st
   private readonly cache = new Map<string, InstanceWebhook | null>()

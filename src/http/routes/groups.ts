@@ -5,7 +5,7 @@ import type { GroupService } from '../../groups/service.js'
 import { isGroupJid, isInviteCodeOrLink, isParticipant, toParticipantJid } from '../../groups/jids.js'
 import { GROUP_SETTINGS, PARTICIPANT_ACTIONS, type GroupSetting, type ParticipantAction } from '../../groups/types.js'
 import { defineRoutes } from '../route.js'
-import { tokenIn } from '../validators.js'
+import { single, tokenIn } from '../validators.js'
 
 const MAX_PARTICIPANTS = 1024
 
@@ -73,7 +73,7 @@ export function groupRoutes(groups: GroupService) {
       summary: 'Add, remove, promote or demote participants {number, action, participants}; one result per participant',
       validators: [
         tokenIn(), groupIn(), participantsIn(1),
-        body('action').isIn(PARTICIPANT_ACTIONS).withMessage(`must be one of ${PARTICIPANT_ACTIONS.join(', ')}`),
+        single(body('action')).isIn(PARTICIPANT_ACTIONS).withMessage(`must be one of ${PARTICIPANT_ACTIONS.join(', ')}`),
       ],
       handler: (req) => groups.participants(
         str(req.body, 'token'), str(req.body, 'number'), req.body.action as ParticipantAction, req.body.participants as Array<string | number>,
@@ -104,7 +104,7 @@ export function groupRoutes(groups: GroupService) {
       path: '/whatsapp/group-settings',
       tag: 'Groups',
       summary: 'announcement (only admins send) / not_announcement, locked (only admins edit info) / unlocked',
-      validators: [tokenIn(), groupIn(), body('setting').isIn(GROUP_SETTINGS).withMessage(`must be one of ${GROUP_SETTINGS.join(', ')}`)],
+      validators: [tokenIn(), groupIn(), single(body('setting')).isIn(GROUP_SETTINGS).withMessage(`must be one of ${GROUP_SETTINGS.join(', ')}`)],
       handler: (req) => groups.setSetting(str(req.body, 'token'), str(req.body, 'number'), req.body.setting as GroupSetting),
     },
     {

@@ -1,6 +1,5 @@
 // Media in and out over HTTP: the multipart upload for send-media / send-sticker (field `file`,
 // stored on disk, never in memory) and download-media, which streams the decrypted bytes.
-import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
@@ -8,6 +7,7 @@ import type { Request, RequestHandler } from 'express'
 import multer from 'multer'
 import { AppError, badRequest } from '../../errors.js'
 import type { Messenger } from '../../messaging/messenger.js'
+import { uniqueName } from '../../messaging/temp-files.js'
 import { downloadRules } from '../../messaging/validators.js'
 import { defineRoutes } from '../route.js'
 
@@ -19,7 +19,7 @@ export function uploadMiddleware(dir: string, maxBytes: number): RequestHandler 
   const parse = multer({
     storage: multer.diskStorage({
       destination: dir,
-      filename: (_req, _file, cb) => cb(null, `upload-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`),
+      filename: (_req, _file, cb) => cb(null, uniqueName('upload')),
     }),
     limits: { fileSize: maxBytes, files: 1, fields: 50, fieldSize: 1024 * 1024 },
   }).single('file')

@@ -3,6 +3,7 @@
 import { body, param } from 'express-validator'
 import type { GatewayApp } from '../../app.js'
 import { badRequest, conflict, notFound } from '../../errors.js'
+import { jidUser } from '../../messaging/jid.js'
 import type { Simulator } from '../../simulator/index.js'
 import { defineRoutes } from '../route.js'
 import { tokenIn } from '../validators.js'
@@ -13,9 +14,9 @@ const numberParam = param('number').customSanitizer(digits).isLength({ min: 5, m
 /** The account number (digits) behind an open instance. */
 function accountPhone(gw: GatewayApp, token: string): string {
   const session = gw.sessions.require(token)
-  const id = session.user?.id
-  if (session.state !== 'open' || !id) throw conflict(`instance "${token}" is not connected (state: ${session.state})`)
-  return id.split('@')[0].split(':')[0]
+  const phone = jidUser(session.user?.id)
+  if (session.state !== 'open' || !phone) throw conflict(`instance "${token}" is not connected (state: ${session.state})`)
+  return phone
 }
 
 export function sandboxRoutes(gw: GatewayApp, sim: Simulator) {

@@ -5,6 +5,7 @@ import type { Scheduler } from '../../scheduler/scheduler.js'
 import type { JobDraft } from '../../scheduler/types.js'
 import { JOB_ID_RULE, isJobId } from '../../scheduler/validate.js'
 import { AppError } from '../../errors.js'
+import { isPlainObject } from '../../util/plain-object.js'
 import { defineRoutes } from '../route.js'
 import { tokenIn } from '../validators.js'
 
@@ -16,7 +17,7 @@ const jobFields = () => [
   tokenIn(),
   idIn(),
   body('type').isString().withMessage('is required: a send action name such as sendText or sendMedia'),
-  body('data').custom((v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v))
+  body('data').custom(isPlainObject)
     .withMessage('is required: an object with the body of the matching send endpoint (without token)'),
   body('time').isString().withMessage('is required: a cron expression such as "0 9 * * 1-5"').bail()
     .isLength({ min: 1, max: 200 }).withMessage('must be 1-200 characters'),

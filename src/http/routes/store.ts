@@ -4,10 +4,11 @@
 import type { Response } from 'express'
 import { body, param, query } from 'express-validator'
 import { AppError, badRequest, notFound } from '../../errors.js'
+import { parseTarget } from '../../messaging/jid.js'
 import { encodeMessage, seedMessage } from '../../store/serialize.js'
 import { CursorError, type Store, type StoredMessage } from '../../store/types.js'
 import { defineRoutes } from '../route.js'
-import { tokenIn } from '../validators.js'
+import { single, tokenIn } from '../validators.js'
 
 export const STORE_DEFAULT_LIMIT = 50
 export const STORE_MAX_LIMIT = 500
@@ -21,13 +22,21 @@ export interface StoreRouteDeps {
   instanceKnown(token: string): boolean
 }
 
+/** Any chat jid the store may hold (status@broadcast and newsletters too, which sends refuse). */
 const JID_RE = /^[\w.:+-]+@(s\.whatsapp\.net|c\.us|g\.us|lid|broadcast|newsletter)$/
-const isJidOrNumber = (v: unknown) => typeof v === 'string' && (JID_RE.test(v) || /^\+?\d{5,20}$/.test(v))
-/** A bare phone number means its WhatsApp jid. */
-const toJid = (v: string) => (v.includes('@') ? v : `${v.replace(/^\+/, '')}@s.whatsapp.net`)
+const isPhoneNumber = (v: string) => {
+  try {
+    return parseTarget(v).kind === 'pn'
+  } catch {
+    return false
+  }
+}
+const isJidOrNumber = (v: unknown) => typeof v === 'string' && (v.includes('@') ? JID_RE.test(v) : isPhoneNumber(v))
+/** A bare phone number means its WhatsApp jid (normalised by the one number parser). */
+const toJid = (v: string) => (v.includes('@') ? v : parseTarget(v).jid)
 
 const limitRule = (chain: ReturnType<typeof body>) =>
-  chain.optional({ values: 'null' }).isInt({ min: 1, max: STORE_MAX_LIMIT }).withMessage(`must be a whole number from 1 to ${STORE_MAX_LIMIT}`)
+  single(chain.optional({ values: 'null' })).isInt({ min: 1, max: STORE_MAX_LIMIT }).withMessage(`must be a whole number from 1 to ${STORE_MAX_LIMIT}`)
 const beforeRule = (chain: ReturnType<typeof body>) =>
   chain.optional({ values: 'null' }).custom((v) => (typeof v === 'string' && /^[\w.:-]{1,128}$/.test(v)) || (typeof v === 'number' && Number.isInteger(v) && v >= 0))
     .withMessage('must be a message id or a unix timestamp in seconds')
@@ -87,7 +96,7 @@ export function storeRoutes(deps: StoreRouteDeps) {
       summary: 'The seed\'s store query {token, type: chats|contacts|messages, jid?, limit?, before?}: chats → [{id, conversationTimestamp, unreadCount, name?}]; contacts → {jid: {id, name}}; messages → {jid: [{key, message, messageTimestamp, pushName, status?}]} (latest `limit` of the 100 most recent chats), or with jid → one page of that chat (X-Next-Before header = cursor of the older page)',
       validators: [
         tokenIn(),
-        body('type').isIn(['chats', 'contacts', 'messages']).withMessage('must be one of chats, contacts, messages'),
+        single(body('type')).isIn(['chats', 'contacts', 'messages']).withMessage('must be one of chats, contacts, messages'),
         jidRule(body('jid').optional({ values: 'null' })),
         limitRule(body('limit')),
         beforeRule(body('before')),

@@ -4,7 +4,7 @@ import { conflict, notFound } from '../../errors.js'
 import { toView, type DeliveryStatus, type DeliveryView, type WebhookOutbox } from '../../events/webhooks/outbox.js'
 import { WEBHOOK_EVENT_NAMES, type WebhookTargets } from '../../events/webhooks/targets.js'
 import { defineRoutes } from '../route.js'
-import { tokenIn } from '../validators.js'
+import { single, tokenIn } from '../validators.js'
 
 export interface WebhookRouteDeps {
   targets: WebhookTargets
@@ -80,8 +80,8 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
       summary: 'Recent deliveries of the instance, newest first: status (pending|delivered|dead), attempts, lastStatus, lastError, lastAnswer; ?status=&limit= (default 50, max 500)',
       validators: [
         tokenIn('param'),
-        query('status').optional().isIn(STATUSES).withMessage(`must be one of ${STATUSES.join(', ')}`),
-        query('limit').optional().isInt({ min: 1, max: 500 }).withMessage('must be a whole number from 1 to 500'),
+        single(query('status').optional()).isIn(STATUSES).withMessage(`must be one of ${STATUSES.join(', ')}`),
+        single(query('limit').optional()).isInt({ min: 1, max: 500 }).withMessage('must be a whole number from 1 to 500'),
       ],
       handler: (req): DeliveryView[] => {
         const status = req.query.status as DeliveryStatus | undefined
