@@ -119,6 +119,9 @@ test('a simulator that refuses every connection leaves the instance failed after
     h.sim.setRefuseConnections(false)
   }
   assert.equal(attempts.filter((a) => a === 'connecting').length >= 3, true)
+  // Failed means idle: no socket (and so no listeners or timers) is left behind, and none reconnects.
+  assert.equal(h.app.sessions.get('refused')?.socket, undefined)
+  assert.equal(h.sim.account(phone)?.connected, false)
   // From failed, a restart by API connects again.
   const reopened = waitForEvent(s, 'connection-open')
   await h.api('POST', '/api/whatsapp/instances/refused/restart')
