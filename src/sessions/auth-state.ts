@@ -1,5 +1,5 @@
 // Auth state per token: CREDENTIALS_DIR/<token>/creds.json (atomic writes) + keys.db (SQLite, WAL).
-// Replaces Baileys' useMultiFileAuthState, which writes ~800 files per login and leaks a lock per path.
+// Replaces Baileys' multi-file auth state helper, which writes ~800 files per login and leaks a lock per path.
 import Database from 'better-sqlite3'
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
