@@ -71,7 +71,7 @@ export interface GatewayApp {
   routes: RouteDef[]
   server: HttpServer
   io: IoServer
-  /** Listens on config.port (0 = any free port) and resolves with the port. */
+  /** Listens on config.port (0 = any free port), resumes queues, autostarts saved instances; resolves with the port. */
   listen(): Promise<number>
   close(): Promise<void>
 }
