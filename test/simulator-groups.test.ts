@@ -25,8 +25,6 @@ before(async () => {
 after(async () => {
 	await client.close()
 	await sim.stop()
-	// Baileys rc14 leaves a 30 s pre-key upload timer running; exit once idle (see simulator.test.ts)
-	setTimeout(() => process.exit(), 500).unref()
 })
 
 describe('groups', { timeout: 30000 }, () => {

@@ -15,8 +15,6 @@ after(async () => {
 	await client?.close()
 	await Promise.all(toStop.map(s => s.stop()))
 	rmSync(dataDir, { recursive: true, force: true })
-	// Baileys rc14 leaves a 30 s pre-key upload timer running; exit once idle (see simulator.test.ts)
-	setTimeout(() => process.exit(), 500).unref()
 })
 
 test('a restarted simulator reconnects the saved account without a new scan', { timeout: 60000 }, async () => {

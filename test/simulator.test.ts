@@ -30,9 +30,6 @@ before(async () => {
 after(async () => {
 	await Promise.all(clients.map(c => c.close()))
 	await sim.stop()
-	// Baileys rc14 leaves its 30 s pre-key upload timeout timer running after every first login;
-	// exit once idle instead of idling 30 s (unref: a process that is already idle exits by itself)
-	setTimeout(() => process.exit(), 500).unref()
 })
 
 describe('linking', { timeout: 60000 }, () => {

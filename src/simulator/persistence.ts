@@ -5,24 +5,18 @@ import { join } from 'node:path'
 import { BufferJSON, type BinaryNode, type KeyPair } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
 import { writeFileAtomic } from '../util/atomic-write.js'
+import type { AccountState } from './accounts.js'
 import { ContactImpl } from './contact.js'
 import type { AdminRole, GroupState } from './groups.js'
 import type { Hub } from './hub.js'
 import type { TlsMaterial } from './media-host.js'
-import type { KeyBundle } from './prekeys.js'
 import { SignalDevice, type SavedSignalDevice } from './signal-device.js'
 
 const STATE_FILE = 'simulator-state.json'
 const SAVE_DEBOUNCE_MS = 250
 
-interface SavedAccount {
-	phone: string
-	lid: string
-	accountKey: KeyPair
-	deviceId?: number
-	nextDeviceId: number
-	noiseKey?: Buffer
-	bundle?: KeyBundle
+/** What survives a restart of an account: its durable fields plus messages queued while offline. */
+type SavedAccount = Pick<AccountState, 'phone' | 'lid' | 'accountKey' | 'deviceId' | 'nextDeviceId' | 'noiseKey' | 'bundle'> & {
 	offline: BinaryNode[]
 }
 
