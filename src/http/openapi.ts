@@ -5,10 +5,13 @@ import { readFileSync } from 'node:fs'
 import express, { type Express, type RequestHandler } from 'express'
 import swaggerUi from 'swagger-ui-express'
 import { requireAuth } from './auth.js'
+import { REQUEST_EXAMPLES, routeKey } from './contract/request-examples.js'
 import { describeChain, placeField, type FieldDoc, type FieldLocation, type SchemaObject } from './openapi-fields.js'
+import { buildPostmanCollection } from './postman.js'
 import { defineRoutes, type RouteDef } from './route.js'
 
 export const OPENAPI_PATH = '/openapi.json'
+export const POSTMAN_PATH = '/postman.json'
 export const DOCS_URL = '/api/docs'
 const SPEC_URL = `/api${OPENAPI_PATH}`
 
@@ -33,6 +36,8 @@ interface Operation {
   parameters?: Json[]
   requestBody?: Json
   responses: Record<string, Json>
+  /** Succeeds on a fresh gateway with its example: the Postman run checks these. */
+  'x-standalone'?: boolean
 }
 
 export interface OpenApiDocument {
@@ -106,15 +111,21 @@ function describeRoute(r: RouteDef): Operation {
     if (!params.has(`params:${m[1]}`)) params.set(`params:${m[1]}`, { name: m[1], in: 'path', required: true, schema: { type: 'string' } })
   }
 
+  const example = REQUEST_EXAMPLES[routeKey(r)]
+  for (const p of params.values()) {
+    const value = p.in === 'path' ? example?.params?.[p.name as string] : p.in === 'query' ? example?.query?.[p.name as string] : undefined
+    if (value !== undefined) p.example = value
+  }
   const op: Operation = {
     tags: [r.tag],
     summary: r.summary,
     operationId: operationId(r),
     responses: { '200': success(r), '401': ref('responses', 'Unauthorized'), default: ref('responses', 'Error') },
   }
+  if (example?.standalone) op['x-standalone'] = true
   if (params.size > 0) op.parameters = [...params.values()]
   if (Object.keys(body.properties ?? {}).length > 0) {
-    const content: Json = { 'application/json': { schema: body } }
+    const content: Json = { 'application/json': { schema: body, ...(example?.body ? { example: example.body } : {}) } }
     if (acceptsMultipart(r)) {
       const form: SchemaObject = { ...body, properties: { ...body.properties, file: { type: 'string', format: 'binary', description: 'The file to send' } } }
       content['multipart/form-data'] = { schema: form }
@@ -128,6 +139,9 @@ function describeRoute(r: RouteDef): Operation {
 function success(r: RouteDef): Json {
   if (r.path === OPENAPI_PATH) {
     return { description: 'This OpenAPI 3 document (not enveloped)', content: { 'application/json': { schema: { type: 'object' } } } }
+  }
+  if (r.path === POSTMAN_PATH) {
+    return { description: 'A Postman v2.1 collection (not enveloped)', content: { 'application/json': { schema: { type: 'object', required: ['info', 'item'] } } } }
   }
   const types = r.produces ?? ['application/json']
   if (types.length === 1 && types[0] === 'application/json') return ref('responses', 'Ok')
@@ -168,6 +182,11 @@ export function buildOpenApi(routes: RouteDef[]): OpenApiDocument {
 /** The GET /api/openapi.json route; `routes` is read on each call so late-added routes appear. */
 export function openapiRoutes(routes: () => RouteDef[]): RouteDef[] {
   let cached: { count: number; doc: OpenApiDocument } | undefined
+  const current = () => {
+    const list = routes()
+    if (cached?.count !== list.length) cached = { count: list.length, doc: buildOpenApi(list) }
+    return cached.doc
+  }
   return defineRoutes([
     {
       method: 'get',
@@ -176,9 +195,17 @@ export function openapiRoutes(routes: () => RouteDef[]): RouteDef[] {
       summary: 'This OpenAPI 3 document as JSON (Swagger UI: /api/docs)',
       produces: ['application/json'],
       handler: (_req, res) => {
-        const list = routes()
-        if (cached?.count !== list.length) cached = { count: list.length, doc: buildOpenApi(list) }
-        res.json(cached.doc)
+        res.json(current())
+      },
+    },
+    {
+      method: 'get',
+      path: POSTMAN_PATH,
+      tag: 'Docs',
+      summary: 'A Postman v2.1 collection of every route (folders per tag, Basic auth {{AUTH}}, {{baseUrl}}, example bodies)',
+      produces: ['application/json'],
+      handler: (req, res) => {
+        res.attachment('whatsapp-gateway.postman_collection.json').json(buildPostmanCollection(current(), `${req.protocol}://${req.get('host') ?? 'localhost'}`))
       },
     },
   ])
