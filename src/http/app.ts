@@ -54,6 +54,11 @@ export function buildHttpApp(opts: HttpAppOptions): express.Express {
   if (opts.publicDir) app.use(express.static(opts.publicDir, { index: 'index.html' }))
   opts.extra?.(app)
 
+  // Liveness for Docker's HEALTHCHECK and load balancers: no key, and nothing about the gateway.
+  app.get('/health', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ status: 'ok' })
+  })
+
   const auth = requireAuth(opts.auth)
   app.get('/metrics', auth, async (_req, res) => {
     res.type(opts.metrics.contentType).send(await opts.metrics.metrics())
