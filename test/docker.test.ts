@@ -47,7 +47,8 @@ after(async () => {
 })
 
 test('GET /health needs no key and reveals nothing', async () => {
-  for (const headers of [{}, { authorization: 'Basic d3Jvbmc6' }]) {
+  const variants: Array<Record<string, string>> = [{}, { authorization: 'Basic d3Jvbmc6' }]
+  for (const headers of variants) {
     const res = await fetch(`${h.baseUrl}/health`, { headers })
     assert.equal(res.status, 200)
     assert.equal(res.headers.get('cache-control'), 'no-store')

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/index.js'
 import { createLogger } from '../../src/logger.js'
 import { Simulator } from '../../src/simulator/index.js'
 import { sandboxRoutes } from '../../src/http/routes/sandbox.js'
+import { ContractChecker } from './contract.js'
 
 export const AUTH = 'test-auth-key-123'
 
@@ -68,6 +69,10 @@ export async function startHarness(opts: { env?: Record<string, string>; sim?: S
   const sockets: Socket[] = []
   let app: GatewayApp
   let baseUrl = ''
+  // The served document, fetched once: every JSON answer api() sees is checked against it.
+  let contract: Promise<ContractChecker> | undefined
+  const checker = () => (contract ??= fetch(`${baseUrl}/api/openapi.json`, { headers: { authorization: basicAuth() } })
+    .then(async (r) => new ContractChecker((await r.json()) as Record<string, unknown>)))
 
   const boot = async (extra: Record<string, string> = {}) => {
     Object.assign(env, extra)
@@ -100,7 +105,9 @@ export async function startHarness(opts: { env?: Record<string, string>; sim?: S
         parsed = JSON.parse(text) as ApiResult<T>['body']
       } catch {
         parsed = { status: false, message: `non-JSON response: ${text.slice(0, 200)}` }
+        return { status: res.status, body: parsed, headers: res.headers }
       }
+      ;(await checker()).check(method, path, res.status, res.headers.get('content-type'), parsed)
       return { status: res.status, body: parsed, headers: res.headers }
     },
     async socket(o = {}) {
