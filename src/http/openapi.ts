@@ -5,7 +5,10 @@ import { readFileSync } from 'node:fs'
 import express, { type Express, type RequestHandler } from 'express'
 import swaggerUi from 'swagger-ui-express'
 import { requireAuth } from './auth.js'
+import { SEND_ACTIONS } from '../messaging/actions.js'
 import { REQUEST_EXAMPLES, routeKey } from './contract/request-examples.js'
+import { eventsSection } from './contract/events.js'
+import { CONTRACT_SCHEMAS, ROUTE_DATA, SEND_DATA } from './contract/schemas.js'
 import { describeChain, placeField, type FieldDoc, type FieldLocation, type SchemaObject } from './openapi-fields.js'
 import { buildPostmanCollection } from './postman.js'
 import { defineRoutes, type RouteDef } from './route.js'
@@ -48,6 +51,8 @@ export interface OpenApiDocument {
   security: Array<Record<string, string[]>>
   paths: Record<string, Record<string, Operation>>
   components: Json
+  /** Socket.IO payloads and webhook bodies (src/http/contract/events.ts). */
+  'x-events': Json
 }
 
 const ref = (kind: 'schemas' | 'responses', name: string) => ({ $ref: `#/components/${kind}/${name}` })
@@ -67,6 +72,7 @@ const COMPONENTS = {
       required: ['status', 'message'],
       properties: { status: { type: 'boolean', enum: [false] }, message: { type: 'string', description: 'What went wrong, safe to show a user' } },
     },
+    ...CONTRACT_SCHEMAS,
   },
   responses: {
     Ok: { description: 'Success envelope', content: { 'application/json': { schema: ref('schemas', 'Ok') } } },
@@ -144,10 +150,21 @@ function success(r: RouteDef): Json {
     return { description: 'A Postman v2.1 collection (not enveloped)', content: { 'application/json': { schema: { type: 'object', required: ['info', 'item'] } } } }
   }
   const types = r.produces ?? ['application/json']
-  if (types.length === 1 && types[0] === 'application/json') return ref('responses', 'Ok')
+  const data = dataSchema(r)
+  if (!data && types.length === 1 && types[0] === 'application/json') return ref('responses', 'Ok')
+  const envelope: Json = data
+    ? { type: 'object', additionalProperties: false, required: ['status', 'data'], properties: { status: { type: 'boolean', enum: [true] }, data } }
+    : ref('schemas', 'Ok')
   const content: Json = {}
-  for (const t of types) content[t] = { schema: t === 'application/json' ? ref('schemas', 'Ok') : { type: 'string', format: 'binary' } }
+  for (const t of types) content[t] = { schema: t === 'application/json' ? envelope : { type: 'string', format: 'binary' } }
   return { description: 'Success', content }
+}
+
+const SEND_PATHS = new Set(SEND_ACTIONS.map((a) => a.path))
+
+/** The documented `data` of a route (src/http/contract/schemas.ts); undefined = not described yet. */
+function dataSchema(r: RouteDef): Json | undefined {
+  return ROUTE_DATA[routeKey(r)] ?? (r.method === 'post' && SEND_PATHS.has(r.path) ? SEND_DATA : undefined)
 }
 
 function packageVersion(): string {
@@ -176,6 +193,7 @@ export function buildOpenApi(routes: RouteDef[]): OpenApiDocument {
     security: [{ basicAuth: [] }],
     paths,
     components: COMPONENTS,
+    'x-events': eventsSection(),
   }
 }
 

@@ -51,6 +51,7 @@ export class ContractChecker {
     const path = new URL(url, 'http://x').pathname
     const op = this.operations.find((o) => o.method === method.toLowerCase() && o.regex.test(path))
     if (!op) return
+    if (process.env.CONTRACT_SAMPLES) this.sample(op.operationId, status, body)
     const code = String(status)
     const key = code in op.responses ? code : `${code[0]}XX` in op.responses ? `${code[0]}XX` : 'default'
     let response = op.responses[key]
@@ -77,10 +78,29 @@ export class ContractChecker {
     if (status >= 200 && status < 300) this.record(op.operationId, !(typeof op.responses[key]?.$ref === 'string' && String(op.responses[key].$ref).endsWith('/Ok')))
   }
 
+  /** A drift message when a Socket.IO payload does not match `x-events`, else undefined. */
+  checkEvent(event: string, payload: unknown): string | undefined {
+    const events = (this.doc['x-events'] as { socketio?: Record<string, unknown> } | undefined)?.socketio ?? {}
+    if (!(event in events)) return `Socket.IO event "${event}" is not documented in x-events`
+    const pointer = `#/x-events/socketio/${escapePointer(event)}`
+    let validate = this.compiled.get(pointer)
+    if (!validate) {
+      validate = this.ajv.compile({ $ref: `${DOC_ID}${pointer}` })
+      this.compiled.set(pointer, validate)
+    }
+    if (validate(payload)) return undefined
+    return `Socket.IO "${event}" does not match x-events: ${this.ajv.errorsText(validate.errors)}; payload ${JSON.stringify(payload).slice(0, 400)}`
+  }
+
   private resolve(ref: string): Json {
     let node: unknown = this.doc
     for (const part of ref.replace(/^#\//, '').split('/')) node = (node as Json)[part.replace(/~1/g, '/').replace(/~0/g, '~')]
     return node as Json
+  }
+
+  /** CONTRACT_SAMPLES=<file>: appends real answers, to write or review a schema from what routes send. */
+  private sample(operationId: string, status: number, body: unknown): void {
+    appendFileSync(String(process.env.CONTRACT_SAMPLES), `${JSON.stringify({ op: operationId, status, body })}\n`)
   }
 
   /** One line per operation and process: {op, precise} (precise = validated against its own data schema). */

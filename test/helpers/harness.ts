@@ -71,6 +71,7 @@ export async function startHarness(opts: { env?: Record<string, string>; sim?: S
   let baseUrl = ''
   // The served document, fetched once: every JSON answer api() sees is checked against it.
   let contract: Promise<ContractChecker> | undefined
+  const eventDrift: string[] = []
   const checker = () => (contract ??= fetch(`${baseUrl}/api/openapi.json`, { headers: { authorization: basicAuth() } })
     .then(async (r) => new ContractChecker((await r.json()) as Record<string, unknown>)))
 
@@ -113,6 +114,13 @@ export async function startHarness(opts: { env?: Record<string, string>; sim?: S
     async socket(o = {}) {
       const s = ioClient(baseUrl, { auth: { key: o.key ?? AUTH, ...(o.tokens ? { tokens: o.tokens } : {}) }, transports: ['websocket'], reconnection: false })
       sockets.push(s)
+      // Every event payload is checked against the document's x-events; drift fails close().
+      s.onAny((event: string, payload: unknown) => {
+        void checker().then((c) => {
+          const drift = c.checkEvent(event, payload)
+          if (drift) eventDrift.push(drift)
+        }).catch((err: unknown) => eventDrift.push(String(err)))
+      })
       await new Promise<void>((resolve, reject) => {
         s.once('connect', () => resolve())
         s.once('connect_error', (err) => reject(err))
@@ -140,6 +148,7 @@ export async function startHarness(opts: { env?: Record<string, string>; sim?: S
       await app.close()
       if (!opts.sim) await sim.stop()
       rmSync(root, { recursive: true, force: true })
+      if (eventDrift.length) throw new Error(`event payloads drifted from /api/openapi.json x-events:\n${[...new Set(eventDrift)].join('\n')}`)
     },
   }
   return h
