@@ -41,3 +41,19 @@ test('the checker refuses a drifted answer and accepts the documented one', () =
   checker.check('GET', '/api/whatsapp/instances/x', 404, 'application/json', { status: false, message: 'instance "x" not found' })
   assert.throws(() => checker.check('GET', '/api/whatsapp/instances/x', 404, 'application/json', { error: 'nope' }), ContractDrift)
 })
+
+test('Socket.IO payloads are checked against x-events', () => {
+  const checker = new ContractChecker(doc)
+  assert.equal(checker.checkEvent('connection-state', { token: 'sales', state: 'open', user: { id: '1555@s.whatsapp.net' } }), undefined)
+  assert.match(checker.checkEvent('connection-state', { token: 'sales', state: 'sleeping' }) ?? '', /does not match/)
+  assert.match(checker.checkEvent('send-complete', { token: 'sales', batchId: 'b', total: 2, sent: 2 }) ?? '', /failed/)
+  assert.match(checker.checkEvent('brand-new-event', {}) ?? '', /not documented/)
+})
+
+test('routes document their errors: unknown instance, not connected, body limits, WhatsApp failures', () => {
+  const paths = doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>
+  const codes = (path: string, method: string) => Object.keys(paths[path][method].responses).sort()
+  assert.deepEqual(codes('/api/whatsapp/instances/{token}', 'get'), ['200', '400', '401', '404', 'default'])
+  assert.deepEqual(codes('/api/whatsapp/create-instance', 'post'), ['200', '400', '401', '413', '415', 'default'])
+  assert.deepEqual(codes('/api/whatsapp/instances', 'get'), ['200', '401', 'default'])
+})

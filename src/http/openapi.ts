@@ -7,6 +7,7 @@ import swaggerUi from 'swagger-ui-express'
 import { requireAuth } from './auth.js'
 import { SEND_ACTIONS } from '../messaging/actions.js'
 import { REQUEST_EXAMPLES, routeKey } from './contract/request-examples.js'
+import { routeErrors } from './contract/errors.js'
 import { eventsSection } from './contract/events.js'
 import { CONTRACT_SCHEMAS, ROUTE_DATA, SEND_DATA } from './contract/schemas.js'
 import { describeChain, placeField, type FieldDoc, type FieldLocation, type SchemaObject } from './openapi-fields.js'
@@ -139,6 +140,9 @@ function describeRoute(r: RouteDef): Operation {
     op.requestBody = { required: (body.required ?? []).length > 0, content }
   }
   if (fields.length > 0) op.responses['400'] = ref('responses', 'BadRequest')
+  for (const [code, description] of Object.entries(routeErrors(r, fields.map((f) => f.segments.join('.'))))) {
+    op.responses[code] = { description, content: { 'application/json': { schema: ref('schemas', 'Error') } } }
+  }
   return op
 }
 
