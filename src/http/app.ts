@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js'
 import { requireAuth } from './auth.js'
 import { sendFail } from './envelope.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
-import { mountRoutes, type RouteDef } from './route.js'
+import { mountMethodNotAllowed, mountRoutes, type RouteDef } from './route.js'
 
 export interface HttpAppOptions {
   auth: string
@@ -64,6 +64,7 @@ export function buildHttpApp(opts: HttpAppOptions): express.Express {
   api.use(express.json({ limit: opts.bodyLimit }))
   api.use(express.urlencoded({ extended: false, limit: opts.bodyLimit }))
   mountRoutes(api, opts.routes)
+  mountMethodNotAllowed(api, opts.routes)
   api.use(notFoundHandler)
   app.use('/api', api)
 
