@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { ConfigError, loadConfig } from '../src/config/index.js'
 
 const dir = () => mkdtempSync(join(tmpdir(), 'wagw-config-'))
@@ -43,7 +44,7 @@ test('a sandbox config keeps all its state apart from the production config', ()
 })
 
 test('scheduler.json is live state: ignored by git, not shipped', () => {
-  const repo = join(import.meta.dirname, '..')
+  const repo = fileURLToPath(new URL('..', import.meta.url))
   const ignored = readFileSync(join(repo, '.gitignore'), 'utf8').split('\n').map((l) => l.trim())
   assert.ok(ignored.includes('/scheduler.json') || ignored.includes('scheduler.json'), '.gitignore lists scheduler.json')
   const tracked = spawnSync('git', ['ls-files', '--error-unmatch', 'scheduler.json'], { cwd: repo })

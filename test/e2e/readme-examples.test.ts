@@ -10,12 +10,13 @@ import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { AUTH, startHarness, type Harness } from '../helpers/harness.js'
 import { bashCommands, type DocCommand } from '../helpers/readme-commands.js'
 
 const run = promisify(execFile)
-const README = join(import.meta.dirname, '..', '..', 'README.md')
+const README = fileURLToPath(new URL('../../README.md', import.meta.url))
 const TOKEN = 'sales'
 const SAMPLE_GROUP = '120363000000000001@g.us'
 const CONTACTS = ['15551234567', '15551230001', '15551230002', '15551230003']
