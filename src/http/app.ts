@@ -7,7 +7,7 @@ import { requireAdmin, requireAuth, type Authenticator } from './auth.js'
 import { formBody } from './body-parsers.js'
 import { sendFail } from './envelope.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
-import { mountRoutes, type RouteDef } from './route.js'
+import { mountMethodNotAllowed, mountRoutes, type RouteDef } from './route.js'
 
 export interface HttpAppOptions {
   /** The admin key or a scoped API key → what the caller may see. */
@@ -66,6 +66,7 @@ export function buildHttpApp(opts: HttpAppOptions): express.Express {
   api.use(express.json({ limit: opts.bodyLimit }))
   api.use(formBody(opts.bodyLimit))
   mountRoutes(api, opts.routes)
+  mountMethodNotAllowed(api, opts.routes)
   api.use(notFoundHandler)
   app.use('/api', api)
 

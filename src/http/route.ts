@@ -77,3 +77,36 @@ export function mountRoutes(router: Router, routes: RouteDef[]): void {
     router[r.method](r.path, ...parsers, guard, ...validate(r.validators ?? []), run)
   }
 }
+
+/** The path as the client sent it (with /api), without the query string. */
+export const requestPath = (req: Request) => req.originalUrl.split('?')[0]
+
+/**
+ * A declared path asked with a method it does not have answers 405 with `Allow` (derived from the
+ * route list), not a 404. Mounted after the routes: each path collects its methods, then one
+ * handler answers if any path matched.
+ */
+export function mountMethodNotAllowed(router: Router, routes: RouteDef[]): void {
+  const byPath = new Map<string, Set<string>>()
+  for (const r of routes) {
+    const methods = byPath.get(r.path) ?? new Set<string>()
+    methods.add(r.method.toUpperCase())
+    if (r.method === 'get') methods.add('HEAD') // express answers HEAD with the GET route
+    byPath.set(r.path, methods)
+  }
+  for (const [path, methods] of byPath) {
+    router.all(path, (_req, res, next) => {
+      const allow = (res.locals.allow as Set<string> | undefined) ?? new Set<string>()
+      for (const m of methods) allow.add(m)
+      res.locals.allow = allow
+      next()
+    })
+  }
+  router.use((req, res, next) => {
+    const allow = res.locals.allow as Set<string> | undefined
+    if (!allow?.size) return next()
+    const list = [...allow].join(', ')
+    res.setHeader('Allow', list)
+    sendFail(res, 405, `method ${req.method} is not allowed on ${requestPath(req)}; allowed: ${list}`)
+  })
+}
