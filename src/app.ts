@@ -27,6 +27,7 @@ import { messageRoutes } from './http/routes/messages.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import { SqliteAuthStore } from './sessions/auth-state.js'
 import { SessionManager } from './sessions/manager.js'
+import { SqliteInstanceSettings } from './sessions/instance-settings.js'
 import { bridgeSocketEvents } from './sessions/event-bridge.js'
 import { createWebhooks, type Webhooks } from './events/webhooks/index.js'
 import { storeRoutes } from './http/routes/store.js'
@@ -116,6 +117,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
     observers: [...(storeObserver ? [storeObserver] : []), { attach: (token, sock) => bridgeSocketEvents(token, sock, bus) }],
     getMessage: store ? storeGetMessage(store) : undefined,
     pairingConcurrency: config.pairingConcurrency,
+    settings: new SqliteInstanceSettings(db),
     autostartConcurrency: config.autostartConcurrency,
     options: {
       maxReconnects: config.maxReconnects,
@@ -127,6 +129,8 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
       syncHistory: sandbox ? false : config.syncHistory,
       waWebSocketUrl: endpoint.wsUrl,
       fetchAgent: endpoint.caPem ? new Agent({ ca: endpoint.caPem, keepAlive: true }) : undefined,
+      caPem: endpoint.caPem,
+      defaultProxy: config.proxy,
     },
   })
   const metrics = createMetrics(bus, sessions)
