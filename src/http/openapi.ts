@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import express, { type Express, type RequestHandler } from 'express'
 import swaggerUi from 'swagger-ui-express'
-import { requireAuth } from './auth.js'
+import { requireAuth, type Authenticator } from './auth.js'
 import { SEND_ACTIONS } from '../messaging/actions.js'
 import { REQUEST_EXAMPLES, routeKey } from './contract/request-examples.js'
 import { routeErrors } from './contract/errors.js'
@@ -216,6 +216,7 @@ export function openapiRoutes(routes: () => RouteDef[]): RouteDef[] {
       tag: 'Docs',
       summary: 'This OpenAPI 3 document as JSON (Swagger UI: /api/docs)',
       produces: ['application/json'],
+      access: 'self', // the document is the same for every key
       handler: (_req, res) => {
         res.json(current())
       },
@@ -226,6 +227,7 @@ export function openapiRoutes(routes: () => RouteDef[]): RouteDef[] {
       tag: 'Docs',
       summary: 'A Postman v2.1 collection of every route (folders per tag, Basic auth {{AUTH}}, {{baseUrl}}, example bodies)',
       produces: ['application/json'],
+      access: 'self', // the collection is the same for every key
       handler: (req, res) => {
         res.attachment('whatsapp-gateway.postman_collection.json').json(buildPostmanCollection(current(), `${req.protocol}://${req.get('host') ?? 'localhost'}`))
       },
@@ -234,7 +236,7 @@ export function openapiRoutes(routes: () => RouteDef[]): RouteDef[] {
 }
 
 /** Mounts Swagger UI (assets served locally from swagger-ui-dist) at /api/docs, behind auth. */
-export function mountApiDocs(app: Express, auth: string): void {
+export function mountApiDocs(app: Express, auth: Authenticator): void {
   const opts = { swaggerUrl: SPEC_URL, customSiteTitle: 'WhatsApp gateway API', swaggerOptions: { persistAuthorization: true } }
   // The page loads its assets relatively (./swagger-ui.css), so it must live at /api/docs/.
   const slash: RequestHandler = (req, res, next) => {

@@ -11,6 +11,8 @@ import { backoffDelay } from '../util/backoff.js'
 import type { Semaphore } from '../util/semaphore.js'
 import { isPaired, type AuthHandle, type AuthStore } from './auth-state.js'
 import { socketConfig } from './socket-config.js'
+import { Watchdog } from './watchdog.js'
+import { proxyAgent } from './proxy.js'
 
 /** Something that wants every socket of every session (store ingestion, metrics). */
 export interface SessionObserver {
@@ -31,9 +33,15 @@ export interface SessionDeps {
     syncHistory: boolean
     reconnectBaseMs: number
     reconnectCapMs: number
+    /** Silence (ms) after which an open socket is probed with a ping, and restarted without an answer; 0 = off. */
+    watchdogMs: number
     waWebSocketUrl?: string
     /** Sandbox: trust the simulator's media host for uploads. */
     fetchAgent?: Agent
+    /** An extra CA for the media host (the simulator), also used through a proxy. */
+    caPem?: string
+    /** PROXY: the proxy of instances that have none of their own. */
+    defaultProxy?: string
   }
 }
 
@@ -49,6 +57,7 @@ export class Session {
   private failures = 0
   private qrCount = 0
   private reconnectTimer?: NodeJS.Timeout
+  private watchdog?: Watchdog
   private releasePairingSlot?: () => void
   private pairingPhone?: string
   /** The pending create-instance {phone} call(s): settled with the code, or when the connection gives up. */
@@ -59,6 +68,23 @@ export class Session {
 
   constructor(readonly token: string, private readonly deps: SessionDeps) {
     this.log = deps.logger.child({ token })
+  }
+
+  /** This instance's own proxy (undefined: PROXY, if set, or none). */
+  proxy?: string
+
+  /** The proxy this instance dials through now, if any. */
+  get effectiveProxy(): string | undefined {
+    return this.proxy ?? this.deps.options.defaultProxy
+  }
+
+  /** The websocket and upload agents: through the proxy when there is one. */
+  private agents(): { wsAgent?: Agent; fetchAgent?: Agent } {
+    const { options } = this.deps
+    const proxy = this.effectiveProxy
+    if (!proxy) return { fetchAgent: options.fetchAgent }
+    const tls = options.caPem ? { ca: options.caPem } : {}
+    return { wsAgent: proxyAgent(proxy, tls), fetchAgent: proxyAgent(proxy, tls) }
   }
 
   get socket(): WASocket | undefined {
@@ -140,7 +166,7 @@ export class Session {
         waWebSocketUrl: options.waWebSocketUrl,
         qrTimeoutMs: options.qrTimeoutMs,
         syncHistory: options.syncHistory,
-        fetchAgent: options.fetchAgent,
+        ...this.agents(),
         getMessage: async (key) => (this.deps.getMessage ? this.deps.getMessage(this.token, key) : undefined),
       }))
     } catch (err) {
@@ -211,6 +237,13 @@ export class Session {
     const me = sock.user
     this.user = me ? { id: me.id, name: me.name ?? me.notify, lid: me.lid } : undefined
     this.setState('open')
+    if (this.deps.options.watchdogMs > 0) {
+      this.watchdog = new Watchdog(sock, {
+        silenceMs: this.deps.options.watchdogMs,
+        probeTimeoutMs: Math.min(this.deps.options.watchdogMs, 10_000),
+        onStall: () => this.onStall(sock),
+      })
+    }
     const user = this.user ?? { id: '' }
     // The seed's event carries the profile picture; WhatsApp may refuse it, which is fine.
     void sock.profilePictureUrl(user.id, 'image').catch(() => null).then((ppUrl) => {
@@ -260,10 +293,21 @@ export class Session {
     this.reconnectTimer = setTimeout(() => void this.connect(), delay)
   }
 
+  /** The socket looks open but WhatsApp stopped answering: a new connection, like a drop, at once. */
+  private onStall(sock: WASocket): void {
+    if (sock !== this.sock) return
+    this.log.warn({ silenceMs: this.deps.options.watchdogMs }, 'no frame from WhatsApp and no answer to a ping; restarting the connection')
+    this.lastError = 'watchdog: no answer from WhatsApp'
+    this.setState('connecting', 'watchdog')
+    this.connect().catch((err: unknown) => this.log.error({ err }, 'reconnect after the watchdog failed'))
+  }
+
   /** Fully releases the current socket (listeners, timers, websocket) before any new one. */
   private teardownSocket(): void {
     clearTimeout(this.reconnectTimer)
     this.reconnectTimer = undefined
+    this.watchdog?.stop()
+    this.watchdog = undefined
     const sock = this.sock
     if (!sock) return
     this.sock = undefined
