@@ -24,7 +24,7 @@ const newman = createRequire(import.meta.url)('newman') as Newman
 const STANDALONE = [
   'postWhatsappCreateInstance', 'getWhatsappInstances', 'postWhatsappScheduler',
   'getWhatsappInstancesByTokenWebhookDeliveries', 'postWhatsappInstancesByTokenWebhookDeliveriesReplayDead',
-  'getOpenapiJson', 'getPostmanJson', 'getSandboxContacts', 'postSandboxContacts',
+  'getOpenapiJson', 'getPostmanJson', 'getSandboxContacts', 'postSandboxContacts', 'postKeys', 'getKeys',
 ]
 
 let h: Harness

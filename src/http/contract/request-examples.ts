@@ -94,7 +94,12 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   'get /openapi.json': { standalone: true },
   'get /postman.json': { standalone: true },
 
+  'post /keys': { body: { name: 'Shop backend', tokens: ['shop-*'] }, standalone: true },
+  'get /keys': { standalone: true },
+  'delete /keys/:id': { params: { id: '2b1f0c9e-8d7a-4e6b-9c5d-4a3b2c1d0e9f' } },
+
   'post /sandbox/scan': { body: t },
+  'post /sandbox/pair': { body: { ...t, code: 'ABCD1234' } },
   'get /sandbox/contacts': { standalone: true },
   'post /sandbox/contacts': { body: { name: 'Postman contact' }, standalone: true },
   'post /sandbox/contacts/:number/send': { params: { number }, body: { ...t, text: 'Hi from a simulated contact' } },

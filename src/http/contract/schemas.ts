@@ -28,8 +28,8 @@ const sessionUser: Schema = {
 export const CONTRACT_SCHEMAS: Record<string, Schema> = {
   InstanceState: { type: 'string', enum: ['connecting', 'qr', 'open', 'closed', 'logged-out', 'failed'] },
   SessionUser: sessionUser,
-  InstanceSummary: closed({ token: str(), state: ref('InstanceState'), user: nullable(sessionUser) }, ['token', 'state', 'user'],
-    { token: 'sales', state: 'open', user: USER }),
+  InstanceSummary: closed({ token: str(), state: ref('InstanceState'), user: nullable(sessionUser), proxy: nullable(str('The proxy it dials through, password masked')) },
+    ['token', 'state', 'user', 'proxy'], { token: 'sales', state: 'open', user: USER, proxy: null }),
   Instance: closed({ token: str(), state: ref('InstanceState'), user: nullable(sessionUser), lastError: nullable(str('Why the last connection attempt failed')) },
     ['token', 'state', 'user', 'lastError'], { token: 'sales', state: 'open', user: USER, lastError: null }),
   InstanceCreated: closed({
@@ -126,6 +126,14 @@ export const CONTRACT_SCHEMAS: Record<string, Schema> = {
   }),
   Replayed: closed({ replayed: int() }, ['replayed'], { replayed: 2 }),
 
+  ApiKey: closed({ id: str(), name: str(), tokens: arrayOf(str('A token, or a pattern such as shop-* or *')), createdAt: str('ISO time'), lastUsedAt: nullable(str('ISO time')) },
+    ['id', 'name', 'tokens', 'createdAt', 'lastUsedAt'],
+    { id: '2b1f0c9e-8d7a-4e6b-9c5d-4a3b2c1d0e9f', name: 'Shop backend', tokens: ['shop-*'], createdAt: '2026-01-01T00:00:00.000Z', lastUsedAt: null }),
+  ApiKeyCreated: closed({ id: str(), name: str(), tokens: arrayOf(str()), key: str('The key itself: shown only in this answer'), createdAt: str('ISO time') },
+    ['id', 'name', 'tokens', 'key', 'createdAt'],
+    { id: '2b1f0c9e-8d7a-4e6b-9c5d-4a3b2c1d0e9f', name: 'Shop backend', tokens: ['shop-*'], key: 'wak_…', createdAt: '2026-01-01T00:00:00.000Z' }),
+  ApiKeyRevoked: closed({ id: str(), revoked: { type: 'boolean', enum: [true] } }, ['id', 'revoked'], { id: '2b1f0c9e-8d7a-4e6b-9c5d-4a3b2c1d0e9f', revoked: true }),
+
   SandboxPhone: closed({ phone: str('The simulated account\'s number') }, ['phone'], { phone: '15550001111' }),
   SandboxContact: closed({ number: str(), jid: str(), onWhatsApp: { type: 'boolean' }, name: str() }, ['number', 'jid', 'onWhatsApp'],
     { number: '15551234567', jid: JID, onWhatsApp: true, name: 'Alice' }),
@@ -179,7 +187,11 @@ export const ROUTE_DATA: Record<string, Schema> = {
   'get /whatsapp/instances/:token/webhook/deliveries': arrayOf(ref('Delivery')),
   'post /whatsapp/instances/:token/webhook/deliveries/replay-dead': ref('Replayed'),
   'post /whatsapp/instances/:token/webhook/deliveries/:id/replay': ref('Delivery'),
+  'post /keys': ref('ApiKeyCreated'),
+  'get /keys': arrayOf(ref('ApiKey')),
+  'delete /keys/:id': ref('ApiKeyRevoked'),
   'post /sandbox/scan': ref('SandboxPhone'),
+  'post /sandbox/pair': ref('SandboxPhone'),
   'get /sandbox/contacts': arrayOf(ref('SandboxContact')),
   'post /sandbox/contacts': ref('SandboxContact'),
   'post /sandbox/contacts/:number/send': ref('SandboxSent'),
