@@ -9,6 +9,7 @@ import type { Config } from './config/index.js'
 import { EventBus } from './events/bus.js'
 import { createSocketGateway } from './events/socket-gateway.js'
 import { buildHttpApp } from './http/app.js'
+import { idempotency, withIdempotency } from './http/idempotency.js'
 import type { RouteDef } from './http/route.js'
 import { mountApiDocs, openapiRoutes } from './http/openapi.js'
 import { instanceRoutes } from './http/routes/instances.js'
@@ -34,6 +35,7 @@ import { openDatabase, type Db } from './store/db.js'
 import { storeGetMessage } from './store/baileys.js'
 import { StoreObserver } from './store/ingest.js'
 import { SqliteStore } from './store/sqlite-store.js'
+import { SqliteIdempotencyStore } from './store/idempotency-sqlite.js'
 import type { Store } from './store/types.js'
 
 /** What the gateway needs to talk to the simulator instead of WhatsApp (sandbox and tests only). */
@@ -168,8 +170,9 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   }
   if (sandbox?.routes) routes.push(...sandbox.routes(gateway))
   routes.push(...openapiRoutes(() => routes))
+  const idempotencyGuard = idempotency({ store: new SqliteIdempotencyStore(db), ttlHours: config.idempotencyTtlHours, logger })
   const app = buildHttpApp({
-    auth: config.auth, origin: config.origin, bodyLimit: config.bodyLimit, logger, routes,
+    auth: config.auth, origin: config.origin, bodyLimit: config.bodyLimit, logger, routes: withIdempotency(routes, idempotencyGuard),
     metrics: metrics.registry, publicDir: PUBLIC_DIR, extra: (http) => mountApiDocs(http, config.auth),
   })
   httpApp = app

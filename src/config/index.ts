@@ -50,6 +50,8 @@ export interface Config {
   sandbox: boolean
   /** Override of Baileys' WebSocket URL (the simulator's, in sandbox runs and benchmarks). */
   waWebSocketUrl?: string
+  /** How long an Idempotency-Key and its stored answer are kept. */
+  idempotencyTtlHours: number
 }
 
 export class ConfigError extends Error {
@@ -168,5 +170,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel,
     sandbox: bool(env, 'WA_SANDBOX', false),
     waWebSocketUrl: url(env, 'WA_WS_URL', ['ws:', 'wss:']),
+    idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
   }
 }

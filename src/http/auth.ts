@@ -28,3 +28,11 @@ export function requireAuth(expected: string): RequestHandler {
     sendFail(res, 401, 'unauthorized: send HTTP Basic auth with the AUTH key as user name and an empty password')
   }
 }
+
+/** The key a request authenticated with (the Basic user name), for data kept per API key. */
+export function credentialOf(header: string | undefined): string | undefined {
+  const match = header ? /^Basic\s+(\S+)\s*$/i.exec(header) : null
+  if (!match) return undefined
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8')
+  return decoded.endsWith(':') ? decoded.slice(0, -1) : decoded
+}
