@@ -5,7 +5,8 @@ import type { ClaimResult, IdempotencyClaim, IdempotencyStore, StoredResponse } 
 
 interface Row {
   request_hash: string
-  state: 'running' | 'done'
+  /** retryable: a run whose answer was not kept (transient failure); the next claim runs it again with the same seed */
+  state: 'running' | 'done' | 'retryable'
   owner: string
   seed: string
   status: number | null
@@ -32,10 +33,10 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
         'SELECT request_hash, state, owner, seed, status, body, headers, expires_at FROM idempotency_keys WHERE scope = ? AND key = ?'),
       upsert: db.prepare(`INSERT OR REPLACE INTO idempotency_keys (scope, key, request_hash, state, owner, seed, created_at, expires_at)
         VALUES (?, ?, ?, 'running', ?, ?, ?, ?)`),
-      takeOver: db.prepare('UPDATE idempotency_keys SET owner = ? WHERE scope = ? AND key = ?'),
+      takeOver: db.prepare(`UPDATE idempotency_keys SET owner = ?, state = 'running' WHERE scope = ? AND key = ?`),
       complete: db.prepare(`UPDATE idempotency_keys SET state = 'done', status = ?, body = ?, headers = ?
         WHERE scope = ? AND key = ? AND owner = ? AND state = 'running'`),
-      release: db.prepare(`DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND owner = ? AND state = 'running'`),
+      release: db.prepare(`UPDATE idempotency_keys SET state = 'retryable' WHERE scope = ? AND key = ? AND owner = ? AND state = 'running'`),
       purge: db.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?'),
     }
   }
@@ -53,7 +54,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
         const headers = row.headers ? (JSON.parse(row.headers) as Record<string, string>) : {}
         return { outcome: 'replay', response: { status: row.status ?? 200, body: row.body ?? 'null', headers } }
       }
-      if (row.owner === c.owner) return { outcome: 'in-progress' }
+      if (row.state === 'running' && row.owner === c.owner) return { outcome: 'in-progress' }
       this.st.takeOver.run(c.owner, c.scope, c.key)
       return { outcome: 'started', seed: row.seed, resumed: true }
     }).immediate()

@@ -33,13 +33,13 @@ export interface IdempotencyStore {
   /**
    * Atomically: no row (or an expired one) → insert `running` and start; a different request hash
    * → mismatch; done → replay; running by this owner → in-progress; running by another owner (its
-   * process is gone) → take it over, keeping the seed. With several processes sharing one store the
+   * process is gone) or released → run it again, keeping the seed. With several processes sharing one store the
    * last rule needs a lease instead of an owner id; a shared (Postgres) implementation must add one.
    */
   claim(c: IdempotencyClaim): Promise<ClaimResult>
   /** Keeps the answer of a run this owner holds. */
   complete(scope: string, key: string, owner: string, response: StoredResponse): Promise<void>
-  /** Forgets a run this owner holds whose answer is not kept (a transient failure): the key may run again. */
+  /** A run this owner holds ended without a kept answer (a transient failure): the next claim runs it again, same seed. */
   release(scope: string, key: string, owner: string): Promise<void>
   /** Deletes rows past their expiry; returns how many. */
   purgeExpired(now: number): Promise<number>
