@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { basicAuth, startHarness, type ApiResult, type Harness } from '../helpers/harness.js'
+import { fixedIdsFrom } from '../../src/messaging/fixed-ids.js'
 import type { SimContact } from '../../src/simulator/index.js'
 
 const TOKEN = 'idem-e2e'
@@ -35,7 +36,6 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 
 
 describe('Idempotency-Key through Baileys and the simulator', () => {
   let h: Harness
-  let phone = ''
   let ann: SimContact
   let bea: SimContact
   let cal: SimContact
@@ -77,7 +77,7 @@ describe('Idempotency-Key through Baileys and the simulator', () => {
     mediaBase = `http://127.0.0.1:${(media.address() as AddressInfo).port}`
     h = await startHarness() // MIN=MAX=0
     ;[ann, bea, cal] = await Promise.all(['Ann', 'Bea', 'Cal'].map((name) => h.sim.createContact({ name })))
-    ;({ phone } = await h.pair(TOKEN))
+    await h.pair(TOKEN)
   })
 
   after(async () => {
@@ -185,6 +185,24 @@ describe('Idempotency-Key through Baileys and the simulator', () => {
     for (let i = 0; i < 2; i++) assert.equal((await post('send-text', { number: cal.number, text: 'twice, no key' })).status, 200)
     await settle(cal)
     assert.equal(texts(cal, 'twice, no key').length, 2)
+  })
+
+  test('the simulated device, like WhatsApp, shows a message id it already has once (the send path resends it)', async () => {
+    const fixed = fixedIdsFrom(randomUUID())
+    const dropped: string[] = []
+    const onDup = (d: { contact: string; id: string }) => { if (d.contact === ann.number) dropped.push(d.id) }
+    h.sim.on('contact-duplicate', onDup)
+    try {
+      for (let i = 0; i < 2; i++) {
+        const sent = (await h.app.messenger.execute('sendText', { token: TOKEN, number: ann.number, text: 'same id twice' }, { fixed })) as Sent
+        assert.equal(sent.key.id, fixed.messageId)
+      }
+      await settle(ann)
+      assert.deepEqual(dropped, [fixed.messageId])
+      assert.equal(texts(ann, 'same id twice').length, 1)
+    } finally {
+      h.sim.off('contact-duplicate', onDup)
+    }
   })
 
   test('after a gateway restart a repeat still replays the stored answer', async () => {
