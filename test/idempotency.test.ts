@@ -115,6 +115,13 @@ describe('Idempotency-Key guard', () => {
           res.type('text/plain').send('bytes')
         },
       },
+      {
+        method: 'post', path: '/whatsapp/self', tag: 't', summary: 's',
+        handler: (_req, res) => {
+          ran('self')
+          res.status(201).json({ mine: true }) // answers itself; the route wrapper must not answer again
+        },
+      },
       { method: 'post', path: '/sandbox/other', tag: 't', summary: 's', handler: () => ran('other') },
       { method: 'get', path: '/whatsapp/read', tag: 't', summary: 's', handler: () => ran('read') },
     ]
@@ -226,6 +233,14 @@ describe('Idempotency-Key guard', () => {
     await call('/sandbox/other', {}, { 'Idempotency-Key': 'o' })
     await call('/sandbox/other', {}, { 'Idempotency-Key': 'o' })
     assert.equal(runs.other, 2)
+  })
+
+  test('a handler that answers with res.json itself: its answer (not the wrapper\'s) is sent and kept', async () => {
+    const a = await call('/whatsapp/self', {}, { 'Idempotency-Key': 'self-1' })
+    assert.deepEqual([a.status, a.json], [201, { mine: true }])
+    const b = await call('/whatsapp/self', {}, { 'Idempotency-Key': 'self-1' })
+    assert.deepEqual([b.status, b.json, b.headers.get('idempotent-replayed')], [201, { mine: true }, 'true'])
+    assert.equal(runs.self, 1)
   })
 
   test('a streamed (non-JSON) answer is not kept: the key is released and the repeat runs again', async () => {

@@ -158,10 +158,18 @@ function captureAnswer(res: Response, c: Capture): void {
       .catch((err: unknown) => c.logger.warn({ err }, 'idempotency: sending the answer failed'))
   }
   res.json = (body: unknown) => {
-    if (settled) return json(body)
+    // The answer goes out after the store call: a second res.json meanwhile (a handler that answered
+    // itself, then the route wrapper) would be a "headers already sent" error anyway; the first wins.
+    if (settled) return res
     const status = res.statusCode
     const answer = { status, body: JSON.stringify(body) ?? 'null', headers: keptHeaders(res, earlier) }
-    settle(() => (keepsAnswer(status) ? c.keep(answer) : c.forget()), () => void json(body))
+    // status set again: a later res.status() (the dropped second answer's) must not change this one
+    const record = () => (keepsAnswer(status) ? c.keep(answer) : c.forget())
+    // If the answer cannot be kept, at least leave the key runnable again (same seed) instead of "running".
+    settle(() => record().catch((err: unknown) => c.forget().finally(() => { throw err })), () => {
+      res.status(status)
+      json(body)
+    })
     return res
   }
   const notJson = () => {
