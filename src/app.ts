@@ -37,6 +37,7 @@ import { storeGetMessage } from './store/baileys.js'
 import { StoreObserver } from './store/ingest.js'
 import { SqliteStore } from './store/sqlite-store.js'
 import { SqliteIdempotencyStore } from './store/idempotency-sqlite.js'
+import type { IdempotencyStore } from './store/idempotency-types.js'
 import type { Store } from './store/types.js'
 
 /** What the gateway needs to talk to the simulator instead of WhatsApp (sandbox and tests only). */
@@ -54,6 +55,8 @@ export interface AppOptions {
   sandbox?: SandboxLink
   /** Your own Store (e.g. MySQL/Postgres, see src/store/types.ts); default: SqliteStore in DATA_DIR. */
   store?: Store
+  /** Where Idempotency-Key answers are kept (src/store/idempotency-types.ts); default: SQLite in DATA_DIR. */
+  idempotencyStore?: IdempotencyStore
 }
 
 export interface GatewayApp {
@@ -184,7 +187,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   }
   if (sandbox?.routes) routes.push(...sandbox.routes(gateway))
   routes.push(...openapiRoutes(() => routes))
-  const idempotencyGuard = idempotency({ store: new SqliteIdempotencyStore(db), ttlHours: config.idempotencyTtlHours, logger })
+  const idempotencyGuard = idempotency({ store: opts.idempotencyStore ?? new SqliteIdempotencyStore(db), ttlHours: config.idempotencyTtlHours, logger })
   const app = buildHttpApp({
     auth: config.auth, origin: config.origin, bodyLimit: config.bodyLimit, logger, routes: withIdempotency(routes, idempotencyGuard),
     metrics: metrics.registry, publicDir: PUBLIC_DIR, extra: (http) => mountApiDocs(http, config.auth),
