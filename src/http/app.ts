@@ -4,6 +4,7 @@ import express, { type RequestHandler } from 'express'
 import type { Registry } from 'prom-client'
 import type { Logger } from '../logger.js'
 import { requireAuth } from './auth.js'
+import { formBody } from './body-parsers.js'
 import { sendFail } from './envelope.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
 import { mountRoutes, type RouteDef } from './route.js'
@@ -63,7 +64,7 @@ export function buildHttpApp(opts: HttpAppOptions): express.Express {
   api.use(auth)
   api.use(requireKnownContentType)
   api.use(express.json({ limit: opts.bodyLimit }))
-  api.use(express.urlencoded({ extended: false, limit: opts.bodyLimit }))
+  api.use(formBody(opts.bodyLimit))
   mountRoutes(api, opts.routes)
   api.use(notFoundHandler)
   app.use('/api', api)

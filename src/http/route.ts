@@ -2,6 +2,7 @@
 // OpenAPI document is built from them, so no route can skip auth or the docs.
 import type { Request, RequestHandler, Response, Router } from 'express'
 import type { ValidationChain } from 'express-validator'
+import { multipartFields } from './body-parsers.js'
 import { sendOk } from './envelope.js'
 import { validate } from './validate.js'
 
@@ -35,6 +36,8 @@ export function mountRoutes(router: Router, routes: RouteDef[]): void {
       const data = await r.handler(req, res)
       if (!res.headersSent) sendOk(res, data ?? null)
     }
-    router[r.method](r.path, ...(r.before ?? []), ...validate(r.validators ?? []), run)
+    // A route with its own body parser (an upload) keeps it; every other POST reads multipart text fields.
+    const parsers = r.before ?? (r.method === 'post' ? [multipartFields] : [])
+    router[r.method](r.path, ...parsers, ...validate(r.validators ?? []), run)
   }
 }
