@@ -214,6 +214,18 @@ describe('Idempotency-Key guard', () => {
     assert.equal(runs.self, 1)
   })
 
+  test('multipart text fields are parsed before the guard hashes them: same fields replay, others → 422', async () => {
+    const form = (text: string) => {
+      const f = new FormData()
+      f.set('text', text)
+      return fetch(`${base}/api/whatsapp/echo`, { method: 'POST', headers: { authorization: ALICE, 'Idempotency-Key': 'form-1' }, body: f })
+    }
+    const a = await form('one')
+    assert.deepEqual(((await a.json()) as { data: { got: unknown } }).data.got, { text: 'one' })
+    assert.equal((await form('one')).headers.get('idempotent-replayed'), 'true')
+    assert.equal((await form('two')).status, 422)
+  })
+
   test('a streamed (non-JSON) answer is not kept: the key is released and the repeat runs again', async () => {
     const a = await call('/whatsapp/stream', {}, { 'Idempotency-Key': 's1' })
     assert.equal(a.text, 'bytes')

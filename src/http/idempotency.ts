@@ -30,9 +30,9 @@ export const keepsAnswer = (status: number): boolean => status < 500 && !TRANSIE
 /** Routes that honour the header: every POST under /api/whatsapp/. */
 export const takesIdempotencyKey = (r: Pick<RouteDef, 'method' | 'path'>): boolean => r.method === 'post' && r.path.startsWith('/whatsapp/')
 
-/** The same routes with the guard placed after their own body parsers (multipart) and before validation. */
+/** The same routes with the guard placed after their body parsers (multipart too) and before validation. */
 export function withIdempotency(routes: RouteDef[], guard: RequestHandler): RouteDef[] {
-  return routes.map((r) => (takesIdempotencyKey(r) ? { ...r, before: [...(r.before ?? []), guard] } : r))
+  return routes.map((r) => (takesIdempotencyKey(r) ? { ...r, guards: [...(r.guards ?? []), guard] } : r))
 }
 
 const seeds = new WeakMap<Request, string>()
