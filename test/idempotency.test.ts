@@ -68,7 +68,7 @@ describe('Idempotency-Key guard', () => {
     db = openDatabase(root)
     const routes: RouteDef[] = [
       {
-        method: 'post', path: '/whatsapp/echo', tag: 't', summary: 's',
+        method: 'post', path: '/whatsapp/echo', tag: 't', summary: 's', access: 'self',
         handler: async (req, res) => {
           ran('echo')
           const seed = idempotencySeedOf(req)
@@ -80,21 +80,21 @@ describe('Idempotency-Key guard', () => {
         },
       },
       {
-        method: 'post', path: '/whatsapp/stream', tag: 't', summary: 's',
+        method: 'post', path: '/whatsapp/stream', tag: 't', summary: 's', access: 'self',
         handler: (_req, res) => {
           ran('stream')
           res.type('text/plain').send('bytes')
         },
       },
       {
-        method: 'post', path: '/whatsapp/self', tag: 't', summary: 's',
+        method: 'post', path: '/whatsapp/self', tag: 't', summary: 's', access: 'self',
         handler: (_req, res) => {
           ran('self')
           res.status(201).json({ mine: true }) // answers itself; the route wrapper must not answer again
         },
       },
-      { method: 'post', path: '/sandbox/other', tag: 't', summary: 's', handler: () => ran('other') },
-      { method: 'get', path: '/whatsapp/read', tag: 't', summary: 's', handler: () => ran('read') },
+      { method: 'post', path: '/sandbox/other', tag: 't', summary: 's', access: 'self', handler: () => ran('other') },
+      { method: 'get', path: '/whatsapp/read', tag: 't', summary: 's', access: 'self', handler: () => ran('read') },
     ]
     const app = express()
     const api = express.Router()

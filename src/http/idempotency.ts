@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs'
 import type { Request, RequestHandler, Response } from 'express'
 import type { Logger } from '../logger.js'
 import type { IdempotencyStore, StoredResponse } from '../store/idempotency-types.js'
-import { credentialOf } from './auth.js'
+import { keyFromHeader } from './auth.js'
 import { sendFail } from './envelope.js'
 import type { RouteDef } from './route.js'
 
@@ -43,9 +43,9 @@ const seeds = new WeakMap<Request, string>()
  */
 export const idempotencySeedOf = (req: Request): string | undefined => seeds.get(req)
 
-/** Whose keys these are: a hash of the credential the request authenticated with. */
-export function scopeOf(req: Request): string {
-  return createHash('sha256').update('idempotency-scope\0').update(credentialOf(req.headers.authorization) ?? '').digest('hex')
+/** Whose keys these are: a hash of the credential (admin or API key) the request authenticated with. */
+export function keyOwnerOf(req: Request): string {
+  return createHash('sha256').update('idempotency-scope\0').update(keyFromHeader(req.headers.authorization) ?? '').digest('hex')
 }
 
 /** Object keys sorted at every depth, so {a,b} and {b,a} hash the same. */
@@ -110,7 +110,7 @@ export function idempotency(opts: IdempotencyOptions): RequestHandler {
     const key = req.get(IDEMPOTENCY_HEADER)
     if (key === undefined) return next()
     if (!VALID_KEY.test(key)) return sendFail(res, 400, `${IDEMPOTENCY_HEADER}: must be 1 to 255 visible ASCII characters`)
-    const scope = scopeOf(req)
+    const scope = keyOwnerOf(req)
     const t = now()
     purge(t)
     const claim = await store.claim({

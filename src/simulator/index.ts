@@ -67,15 +67,20 @@ export class Simulator extends EventEmitter {
 		const root: KeyPair = saved?.root ?? Curve.generateKeyPair()
 		const tls: TlsMaterial = saved?.tls ?? makeCertificate(host)
 		const media = new MediaHost(tls, logger)
-		await media.listen(host, opts.mediaPort ?? 0)
+		// a restarted sandbox listens where it did before: media URLs and the ws URL already handed out stay valid
+		await listenPreferring(p => media.listen(host, p).then(() => media.port), opts.mediaPort, saved?.ports?.media, logger)
 		const sim = new Simulator(logger, host, root, media)
 		sim.hub.latencyMs = opts.receiptDelayMs ?? 200
 		if (opts.dataDir) {
 			sim.persistence = new Persistence(opts.dataDir, sim.hub, root, tls, logger)
-			if (saved) sim.persistence.restore(saved)
+			if (saved) await sim.persistence.restore(saved)
 			sim.hub.onChange = () => sim.persistence?.schedule()
 		}
-		sim.port = await sim.hub.listen(host, opts.port ?? 0)
+		sim.port = await listenPreferring(p => sim.hub.listen(host, p), opts.port, saved?.ports?.ws, logger)
+		if (sim.persistence) {
+			sim.persistence.ports = { ws: sim.port, media: media.port }
+			sim.persistence.schedule()
+		}
 		return sim
 	}
 
@@ -225,5 +230,17 @@ export class Simulator extends EventEmitter {
 		do n = `1444${`${5000000 + ++this.contactSeq}`}`
 		while (this.hub.isTaken(n))
 		return n
+	}
+}
+
+/** Listens on the explicit port, else on the remembered one if it is free, else on a new one. */
+async function listenPreferring(listen: (port: number) => Promise<number>, explicit: number | undefined, remembered: number | undefined, logger: Logger): Promise<number> {
+	if (explicit !== undefined || !remembered) return listen(explicit ?? 0)
+	try {
+		return await listen(remembered)
+	} catch (err) {
+		if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
+		logger.warn({ port: remembered }, 'the port of the last run is taken: listening on a new one (media received before cannot be downloaded)')
+		return listen(0)
 	}
 }

@@ -104,6 +104,21 @@ describe('Idempotency-Key through Baileys and the simulator', () => {
     firstAnswer = first
   })
 
+  test('keys belong to the API key that used them: a scoped key reusing the key string runs its own request', async () => {
+    const created = await h.api<{ key: string }>('POST', '/api/keys', { name: 'tenant', tokens: [TOKEN] })
+    assert.equal(created.status, 200, JSON.stringify(created.body))
+    const tenant = created.body.data!.key
+    const asTenant = (text: string) => h.api<Sent>('POST', '/api/whatsapp/send-text', { token: TOKEN, number: ann.number, text },
+      { authorization: basicAuth(tenant), 'Idempotency-Key': firstKey })
+    const own = await asTenant('the tenant says hi')
+    assert.equal(own.status, 200, 'no 422: the admin\'s use of this key string is not the tenant\'s')
+    assert.equal(replayed(own), null)
+    const again = await asTenant('the tenant says hi')
+    assert.equal(replayed(again), 'true')
+    await settle(ann)
+    assert.equal(texts(ann, 'the tenant says hi').length, 1)
+  })
+
   test('the same key with another body → 422 saying so, and nothing is sent', async () => {
     const r = await post('send-text', { number: ann.number, text: 'a different text' }, firstKey)
     assert.equal(r.status, 422)
