@@ -128,6 +128,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
       qrTimeoutMs: config.qrTimeoutMs,
       reconnectBaseMs: config.reconnectBaseMs,
       reconnectCapMs: config.reconnectCapMs,
+      watchdogMs: config.watchdogSeconds * 1000,
       syncHistory: sandbox ? false : config.syncHistory,
       waWebSocketUrl: endpoint.wsUrl,
       fetchAgent: endpoint.caPem ? new Agent({ ca: endpoint.caPem, keepAlive: true }) : undefined,

@@ -37,6 +37,8 @@ export interface Config {
   maxReconnects: number
   reconnectBaseMs: number
   reconnectCapMs: number
+  /** Seconds without a frame before an open instance is probed (and restarted if the probe fails); 0 = off. */
+  watchdogSeconds: number
   /** Ask WhatsApp for recent history on first login (feeds the store); off in sandbox mode. */
   syncHistory: boolean
   qrMaxRefreshes: number
@@ -194,6 +196,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxReconnects: int(env, 'MAX_RECONNECTS', 10, 1, 1000),
     reconnectBaseMs: int(env, 'RECONNECT_BASE_MS', 1000, 1, 600_000),
     reconnectCapMs: int(env, 'RECONNECT_CAP_MS', 60_000, 1, 3_600_000),
+    watchdogSeconds: int(env, 'WATCHDOG_SECONDS', 90, 0, 86_400),
     syncHistory: bool(env, 'SYNC_HISTORY', !sandbox),
     qrMaxRefreshes: int(env, 'QR_MAX_REFRESHES', 5, 1, 100),
     qrTimeoutMs: str(env, 'QR_TIMEOUT_MS') === undefined ? undefined : int(env, 'QR_TIMEOUT_MS', 0, 100, 600_000),

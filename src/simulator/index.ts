@@ -153,6 +153,22 @@ export class Simulator extends EventEmitter {
 		this.hub.accounts.get(phone)?.connection?.drop()
 	}
 
+	/**
+	 * The account's current connection becomes a black hole: it stays open, takes every frame and
+	 * answers nothing (a "connected" socket on which nothing arrives). A new connection is healthy.
+	 */
+	blackHole(phone: string): boolean {
+		const conn = this.hub.accounts.get(phone)?.connection
+		if (!conn) return false
+		conn.blackHoled = true
+		return true
+	}
+
+	/** Pings answered on the account's current connection. */
+	pingsOf(phone: string): number {
+		return this.hub.accounts.get(phone)?.connection?.pings ?? 0
+	}
+
 	/** While true, every new websocket is closed immediately. */
 	setRefuseConnections(refuse: boolean): void {
 		this.hub.refuseConnections = refuse
