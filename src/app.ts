@@ -10,6 +10,7 @@ import type { Config } from './config/index.js'
 import { EventBus } from './events/bus.js'
 import { createSocketGateway } from './events/socket-gateway.js'
 import { buildHttpApp } from './http/app.js'
+import { idempotency, withIdempotency } from './http/idempotency.js'
 import type { RouteDef } from './http/route.js'
 import { mountApiDocs, openapiRoutes } from './http/openapi.js'
 import { instanceRoutes } from './http/routes/instances.js'
@@ -39,6 +40,8 @@ import { openDatabase, type Db } from './store/db.js'
 import { storeGetMessage } from './store/baileys.js'
 import { StoreObserver } from './store/ingest.js'
 import { SqliteStore } from './store/sqlite-store.js'
+import { SqliteIdempotencyStore } from './store/idempotency-sqlite.js'
+import type { IdempotencyStore } from './store/idempotency-types.js'
 import type { Store } from './store/types.js'
 
 /** What the gateway needs to talk to the simulator instead of WhatsApp (sandbox and tests only). */
@@ -56,6 +59,8 @@ export interface AppOptions {
   sandbox?: SandboxLink
   /** Your own Store (e.g. MySQL/Postgres, see src/store/types.ts); default: SqliteStore in DATA_DIR. */
   store?: Store
+  /** Where Idempotency-Key answers are kept (src/store/idempotency-types.ts); default: SQLite in DATA_DIR. */
+  idempotencyStore?: IdempotencyStore
 }
 
 export interface GatewayApp {
@@ -195,8 +200,9 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   // The sandbox drives simulated phones for every instance: admin only.
   if (sandbox?.routes) routes.push(...sandbox.routes(gateway).map((r) => ({ ...r, access: 'admin' as const })))
   routes.push(...openapiRoutes(() => routes))
+  const idempotencyGuard = idempotency({ store: opts.idempotencyStore ?? new SqliteIdempotencyStore(db), ttlHours: config.idempotencyTtlHours, logger })
   const app = buildHttpApp({
-    authenticate, origin: config.origin, bodyLimit: config.bodyLimit, logger, routes,
+    authenticate, origin: config.origin, bodyLimit: config.bodyLimit, logger, routes: withIdempotency(routes, idempotencyGuard),
     metrics: metrics.registry, publicDir: PUBLIC_DIR, extra: (http) => mountApiDocs(http, authenticate),
   })
   httpApp = app

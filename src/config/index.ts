@@ -58,6 +58,8 @@ export interface Config {
   waRootPublicKey?: Uint8Array
   /** Extra CA (PEM) trusted for the media host besides the system roots: only for a simulated network. */
   waCaPem?: string
+  /** How long an Idempotency-Key and its stored answer are kept. */
+  idempotencyTtlHours: number
 }
 
 export class ConfigError extends Error {
@@ -209,5 +211,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     proxy: url(env, 'PROXY', ['socks5:', 'socks5h:', 'socks4:', 'socks4a:', 'http:', 'https:']),
     waRootPublicKey: publicKey(env, 'WA_ROOT_PUBLIC_KEY'),
     waCaPem: pemFile(env, 'WA_CA_FILE', cwd),
+    idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
   }
 }
