@@ -27,12 +27,12 @@ test('every example in a component schema matches the schema', () => {
 
 test('the checker refuses a drifted answer and accepts the documented one', () => {
   const checker = new ContractChecker(doc)
-  const ok = { status: true, data: [{ token: 'sales', state: 'open', user: { id: '1555@s.whatsapp.net' } }] }
+  const ok = { status: true, data: [{ token: 'sales', state: 'open', user: { id: '1555@s.whatsapp.net' }, proxy: null }] }
   checker.check('GET', '/api/whatsapp/instances', 200, 'application/json', ok)
   const drifts: unknown[] = [
-    { status: true, data: [{ token: 'sales', state: 'sleeping', user: null }] }, // unknown state
-    { status: true, data: [{ token: 'sales', state: 'open' }] }, // user missing
-    { status: true, data: [{ token: 'sales', state: 'open', user: null, secret: 'x' }] }, // undocumented field
+    { status: true, data: [{ token: 'sales', state: 'sleeping', user: null, proxy: null }] }, // unknown state
+    { status: true, data: [{ token: 'sales', state: 'open', proxy: null }] }, // user missing
+    { status: true, data: [{ token: 'sales', state: 'open', user: null, proxy: null, secret: 'x' }] }, // undocumented field
     { status: true, data: { token: 'sales' } }, // not a list
     { data: [] }, // no envelope status
   ]

@@ -27,6 +27,7 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   'get /whatsapp/instances/:token': { params: t },
   'get /whatsapp/instances/:token/qr': { params: t },
   'post /whatsapp/instances/:token/restart': { params: t },
+  'post /whatsapp/instances/:token/proxy': { params: t, body: { proxy: 'socks5://user:pass@proxy.example.com:1080' } },
   'post /whatsapp/delete-credential': { body: t },
 
   'post /whatsapp/send-text': { body: { ...to, text: 'Hello from the gateway!' } },
