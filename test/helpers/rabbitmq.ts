@@ -116,3 +116,53 @@ export async function startBroker(binary: string, timeoutMs = 120_000): Promise<
   }
   return broker
 }
+
+export interface Received {
+  routingKey: string
+  body: { event: string; token: string; key?: { id?: string; remoteJid?: string; fromMe?: boolean } } & Record<string, unknown>
+  messageId?: string
+  deliveryMode?: number
+  contentType?: string
+}
+
+/** Resolves once `cond()` holds; polls because the condition lives in another process or module. */
+export async function until(cond: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+    await new Promise<void>((r) => setTimeout(r, 20))
+  }
+}
+
+/**
+ * A consumer of a durable queue bound to `exchange` with `binding`; it survives a broker restart only
+ * by calling reconnect(), like a real one. Everything received is kept in `received`, in arrival order.
+ */
+export async function startConsumer(url: string, exchange: string, queue: string, binding: string) {
+  const received: Received[] = []
+  let close: () => Promise<void> = async () => undefined
+  const open = async () => {
+    const conn = await connect(url)
+    conn.on('error', () => undefined) // the broker going away is part of the tests
+    const ch = await conn.createChannel()
+    await ch.assertExchange(exchange, 'topic', { durable: true })
+    await ch.assertQueue(queue, { durable: true })
+    await ch.bindQueue(queue, exchange, binding)
+    await ch.consume(queue, (m) => {
+      if (!m) return
+      received.push({
+        routingKey: m.fields.routingKey, body: JSON.parse(m.content.toString('utf8')) as Received['body'],
+        messageId: m.properties.messageId as string | undefined, deliveryMode: m.properties.deliveryMode as number | undefined,
+        contentType: m.properties.contentType as string | undefined,
+      })
+    }, { noAck: true })
+    close = () => conn.close().catch(() => undefined)
+  }
+  await open()
+  return {
+    received,
+    reconnect: open,
+    close: () => close(),
+    waitFor: (pred: (r: Received) => boolean, what: string, ms = 30_000) => until(() => received.some(pred), what, ms),
+  }
+}
