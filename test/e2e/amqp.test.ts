@@ -62,6 +62,33 @@ describe('events to RabbitMQ', { skip }, () => {
     }
   })
 
+  test('events queued while the gateway could not publish are published by the next run, in order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wagw-amqp-restart-'))
+    const bus = new EventBus()
+    const config = { amqpUrl: broker.url, amqpExchange: 'wa-restart', amqpEvents: ['*'], amqpRetryBaseMs: 50, amqpRetryCapMs: 500 }
+    const consumer = await startConsumer(broker.url, 'wa-restart', 'restart-q', 't2.*')
+    const first = openDatabase(dir)
+    const stopped = createAmqp({ db: first, bus, logger: createLogger('silent'), config })
+    // Never started (as after a crash before listening): the rows only sit in gateway.db.
+    for (let i = 0; i < 5; i++) bus.emit('group-update', { token: 't2', id: 'g1@g.us', action: `step-${i}` })
+    assert.equal(stopped.outbox.depth(), 5)
+    await stopped.stop()
+    first.close()
+    const db = openDatabase(dir)
+    const next = createAmqp({ db, bus: new EventBus(), logger: createLogger('silent'), config })
+    try {
+      next.start()
+      await until(() => consumer.received.length === 5 && next.outbox.depth() === 0, 'the 5 queued events')
+      assert.deepEqual(consumer.received.map((r) => r.body.action), ['step-0', 'step-1', 'step-2', 'step-3', 'step-4'])
+      assert.ok(consumer.received.every((r) => r.routingKey === 't2.group-update'))
+    } finally {
+      await next.stop()
+      await consumer.close()
+      db.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   describe('through Baileys and the simulator', () => {
     let h: Harness
     let consumer: Awaited<ReturnType<typeof startConsumer>>
