@@ -6,6 +6,8 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { connect } from 'amqplib'
+import { pino } from 'pino'
 import { EventBus } from '../../src/events/bus.js'
 import { createAmqp } from '../../src/events/amqp/index.js'
 import { createLogger } from '../../src/logger.js'
@@ -84,6 +86,33 @@ describe('events to RabbitMQ', { skip }, () => {
     } finally {
       await next.stop()
       await consumer.close()
+      db.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('an exchange of another type: clear warnings and retries with backoff, no crash, events kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wagw-amqp-wrong-'))
+    const db = openDatabase(dir)
+    const bus = new EventBus()
+    const setup = await connect(broker.url)
+    const ch = await setup.createChannel()
+    await ch.assertExchange('wa-fanout', 'fanout', { durable: false })
+    await setup.close()
+    const lines: Array<{ msg: string; reason?: string }> = []
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string; reason?: string }) })
+    const sink = createAmqp({
+      db, bus, logger, config: { amqpUrl: broker.url, amqpExchange: 'wa-fanout', amqpEvents: ['*'], amqpRetryBaseMs: 20, amqpRetryCapMs: 100 },
+    })
+    try {
+      sink.start()
+      bus.emit('connection-state', { token: 't3', state: 'open' })
+      await until(() => lines.filter((l) => l.msg === 'AMQP broker unavailable').length >= 3, 'three failed connects')
+      assert.match(lines.find((l) => l.msg === 'AMQP broker unavailable')?.reason ?? '', /PRECONDITION_FAILED/)
+      assert.equal(sink.connected(), false)
+      assert.equal(sink.outbox.depth(), 1, 'the event waits in the outbox')
+    } finally {
+      await sink.stop()
       db.close()
       rmSync(dir, { recursive: true, force: true })
     }

@@ -87,18 +87,19 @@ export class AmqpLink {
     let conn: ChannelModel | undefined
     try {
       conn = await connect(this.opts.url, { clientProperties: { connection_name: 'whatsapp-gateway' } })
+      // Listeners first: an 'error' emitted without one would crash the process.
+      conn.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'AMQP connection error'))
       const channel = await conn.createConfirmChannel()
+      channel.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'AMQP channel error'))
       await channel.assertExchange(this.exchange, 'topic', { durable: true })
       if (this.stopped) {
         await conn.close()
         return
       }
       const opened = conn
-      opened.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'AMQP connection error'))
       opened.on('close', () => this.lost(opened, 'connection closed'))
       // A channel closed by the broker (e.g. a channel error) is replaced with the whole connection.
       channel.on('close', () => void opened.close().catch(() => this.lost(opened, 'channel closed')))
-      channel.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'AMQP channel error'))
       this.conn = opened
       this.channel = channel
       if (this.failures > 0) this.logger.info({ url: safeAmqpUrl(this.opts.url), afterFailures: this.failures }, 'AMQP broker reachable again')
