@@ -43,6 +43,8 @@ export interface Config {
   maxReconnects: number
   reconnectBaseMs: number
   reconnectCapMs: number
+  /** Seconds without a frame before an open instance is probed (and restarted if the probe fails); 0 = off. */
+  watchdogSeconds: number
   /** Ask WhatsApp for recent history on first login (feeds the store); off in sandbox mode. */
   syncHistory: boolean
   qrMaxRefreshes: number
@@ -163,8 +165,15 @@ function resolveAuth(env: Env, dataDir: string): { auth: string; generated: bool
   return { auth: generated, generated: true }
 }
 
+/** Where `npm run sandbox` keeps everything (credentials, db, scheduler, simulator) by default. */
+export const SANDBOX_STATE_DIR = './data/sandbox'
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
-  const dataDir = resolve(cwd, str(env, 'DATA_DIR') ?? './data')
+  // The sandbox keeps its state apart, so `npm start` never autostarts a simulated account
+  // against real WhatsApp; a variable the user sets explicitly still wins.
+  const sandbox = bool(env, 'WA_SANDBOX', false)
+  const stateDir = (sandboxDefault: string, normalDefault: string) => (sandbox ? join(SANDBOX_STATE_DIR, sandboxDefault) : normalDefault)
+  const dataDir = resolve(cwd, str(env, 'DATA_DIR') ?? stateDir('.', './data'))
   const min = int(env, 'MIN', 10, 0, 86_400)
   const max = int(env, 'MAX', 30, 0, 86_400)
   if (max < min) throw new ConfigError('MAX', `must be >= MIN (${min}), got ${max}`)
@@ -195,8 +204,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     amqpRetryCapMs: int(env, 'AMQP_RETRY_CAP_MS', 30_000, 1, 86_400_000),
     min,
     max,
-    credentialsDir: resolve(cwd, str(env, 'CREDENTIALS_DIR') ?? './credentials'),
-    schedulerFile: resolve(cwd, str(env, 'SCHEDULER_FILE') ?? './scheduler.json'),
+    credentialsDir: resolve(cwd, str(env, 'CREDENTIALS_DIR') ?? stateDir('credentials', './credentials')),
+    schedulerFile: resolve(cwd, str(env, 'SCHEDULER_FILE') ?? stateDir('scheduler.json', './scheduler.json')),
     dataDir,
     store: bool(env, 'STORE', true),
     mediaMaxBytes: int(env, 'MEDIA_MAX_BYTES', 64 * 1024 * 1024, 1, 2 * 1024 * 1024 * 1024),
@@ -205,14 +214,15 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxReconnects: int(env, 'MAX_RECONNECTS', 10, 1, 1000),
     reconnectBaseMs: int(env, 'RECONNECT_BASE_MS', 1000, 1, 600_000),
     reconnectCapMs: int(env, 'RECONNECT_CAP_MS', 60_000, 1, 3_600_000),
-    syncHistory: bool(env, 'SYNC_HISTORY', !bool(env, 'WA_SANDBOX', false)),
+    watchdogSeconds: int(env, 'WATCHDOG_SECONDS', 90, 0, 86_400),
+    syncHistory: bool(env, 'SYNC_HISTORY', !sandbox),
     qrMaxRefreshes: int(env, 'QR_MAX_REFRESHES', 5, 1, 100),
     qrTimeoutMs: str(env, 'QR_TIMEOUT_MS') === undefined ? undefined : int(env, 'QR_TIMEOUT_MS', 0, 100, 600_000),
     pairingConcurrency: int(env, 'PAIRING_CONCURRENCY', 8, 1, 256),
     autostartConcurrency: int(env, 'AUTOSTART_CONCURRENCY', 16, 1, 1024),
     bodyLimit,
     logLevel,
-    sandbox: bool(env, 'WA_SANDBOX', false),
+    sandbox,
     waWebSocketUrl: url(env, 'WA_WS_URL', ['ws:', 'wss:']),
     waRootPublicKey: publicKey(env, 'WA_ROOT_PUBLIC_KEY'),
     waCaPem: pemFile(env, 'WA_CA_FILE', cwd),
