@@ -33,3 +33,14 @@ test('no example is refused as invalid input (status 400)', { timeout: 60_000 },
   }
   assert.deepEqual(refused, [])
 })
+
+test('an API key made from the documented example can be listed and revoked (answers checked against the document)', async () => {
+  const example = REQUEST_EXAMPLES['post /keys']?.body
+  const created = await h.api<{ id: string; key: string }>('POST', '/api/keys', example)
+  assert.equal(created.status, 200, JSON.stringify(created.body))
+  const listed = await h.api<Array<{ id: string }>>('GET', '/api/keys')
+  assert.ok(listed.body.data?.some((k) => k.id === created.body.data?.id))
+  const revoked = await h.api<{ revoked: boolean }>('DELETE', `/api/keys/${created.body.data?.id ?? ''}`)
+  assert.equal(revoked.status, 200, JSON.stringify(revoked.body))
+  assert.equal(revoked.body.data?.revoked, true)
+})
