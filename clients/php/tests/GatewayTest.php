@@ -54,6 +54,7 @@ final class GatewayTest extends TestCase
         $created = $client->createInstance(self::TOKEN);
         self::assertInstanceOf(Instance::class, $created);
         self::assertSame(self::TOKEN, $created->token);
+        self::assertNull($created->proxy);
         self::eventually(fn () => $client->instance(self::TOKEN)->state === 'qr', 'the QR');
         self::assertStringStartsWith('data:image/png;base64,', $client->qr(self::TOKEN)['dataUrl']);
         self::assertStringStartsWith("\x89PNG", $client->qrPng(self::TOKEN));

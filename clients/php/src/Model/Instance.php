@@ -19,6 +19,8 @@ final class Instance
         public readonly ?string $pairingCode = null,
         public readonly ?string $message = null,
         public readonly ?string $lastError = null,
+        /** The proxy it dials through (password masked), or null. */
+        public readonly ?string $proxy = null,
     ) {
     }
 
@@ -32,6 +34,7 @@ final class Instance
             isset($data['pairingCode']) ? (string) $data['pairingCode'] : null,
             isset($data['message']) ? (string) $data['message'] : null,
             isset($data['lastError']) ? (string) $data['lastError'] : null,
+            isset($data['proxy']) ? (string) $data['proxy'] : null,
         );
     }
 
