@@ -41,6 +41,8 @@ export interface SandboxLink {
   wsUrl: string
   rootPublicKey: Uint8Array
   caPem: string
+  /** 'host:port' of the simulator's media host: trusted by download-media whatever MEDIA_ALLOW_PRIVATE says. */
+  mediaHost?: string
   /** Routes of the sandbox's own API, mounted under /api/sandbox. */
   routes?: (app: GatewayApp) => RouteDef[]
 }
@@ -115,7 +117,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   storeObserver?.wipeOnLogout(bus)
   const webhooks = createWebhooks({ db, bus, logger, metrics, config, ownJid: (t) => sessions.get(t)?.user?.id })
   const messenger = new Messenger({
-    sessions, bus, config, logger, db, mediaCa: sandbox?.caPem,
+    sessions, bus, config, logger, db, trustedMedia: sandbox ? { host: sandbox.mediaHost, ca: sandbox.caPem } : undefined,
     findMessage: store ? (token, id) => store.findMessage(token, id) : undefined,
   })
   await messenger.clearTemp() // before listening: no upload of a live request can be in there yet
