@@ -130,7 +130,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   await scheduler.load() // a malformed scheduler.json is kept aside here, before anything can overwrite it
   routes.push(...schedulerRoutes(scheduler))
   routes.push(...storeRoutes({ store, instanceKnown: (t) => sessions.get(t) !== undefined }))
-  routes.push(...webhookRoutes({ targets: webhooks.targets, outbox: webhooks.outbox, kick: () => webhooks.dispatcher.kick() }))
+  routes.push(...webhookRoutes({ targets: webhooks.targets, outbox: webhooks.outbox, kick: () => webhooks.dispatcher.kick(), urlRefusal: webhooks.urlRefusal }))
 
   // Socket.IO wraps the 'request' listeners present when it attaches and calls them only for
   // non-/socket.io/ paths; a listener added later would also answer its client file and polling

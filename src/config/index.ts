@@ -33,6 +33,8 @@ export interface Config {
   store: boolean
   mediaMaxBytes: number
   mediaAllowPrivate: boolean
+  /** false: webhook URLs (global and per instance) obey the media address policy, at set time and on every delivery. */
+  webhookAllowPrivate: boolean
   mediaTimeoutMs: number
   maxReconnects: number
   reconnectBaseMs: number
@@ -155,6 +157,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     store: bool(env, 'STORE', true),
     mediaMaxBytes: int(env, 'MEDIA_MAX_BYTES', 64 * 1024 * 1024, 1, 2 * 1024 * 1024 * 1024),
     mediaAllowPrivate: bool(env, 'MEDIA_ALLOW_PRIVATE', false),
+    webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', true),
     mediaTimeoutMs: int(env, 'MEDIA_TIMEOUT_MS', 30_000, 100, 600_000),
     maxReconnects: int(env, 'MAX_RECONNECTS', 10, 1, 1000),
     reconnectBaseMs: int(env, 'RECONNECT_BASE_MS', 1000, 1, 600_000),
