@@ -171,7 +171,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   if (sandbox?.routes) routes.push(...sandbox.routes(gateway))
   routes.push(...openapiRoutes(() => routes))
   const app = buildHttpApp({
-    auth: config.auth, origin: config.origin, bodyLimit: config.bodyLimit, logger, routes,
+    auth: config.auth, origin: config.origin, bodyLimit: config.bodyLimit, jsonLimit: config.jsonLimit, logger, routes,
     metrics: metrics.registry, publicDir: PUBLIC_DIR, extra: (http) => mountApiDocs(http, config.auth),
   })
   httpApp = app

@@ -48,6 +48,8 @@ export interface Config {
   /** Saved instances reconnecting at once on boot. */
   autostartConcurrency: number
   bodyLimit: string
+  /** Limit of JSON/form bodies of routes without base64 media (BODY_LIMIT applies to those). */
+  jsonLimit: string
   logLevel: string
   sandbox: boolean
   /** Override of Baileys' WebSocket URL (the simulator's, in sandbox runs and benchmarks). */
@@ -124,6 +126,12 @@ function resolveAuth(env: Env, dataDir: string): { auth: string; generated: bool
   return { auth: generated, generated: true }
 }
 
+/** '512kb' → bytes (the forms BODY_LIMIT and JSON_LIMIT accept). */
+const sizeBytes = (v: string) => {
+  const [, n, unit] = /^(\d+)(b|kb|mb)$/i.exec(v)!
+  return Number(n) * ({ b: 1, kb: 1024, mb: 1024 * 1024 } as Record<string, number>)[unit.toLowerCase()]
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const dataDir = resolve(cwd, str(env, 'DATA_DIR') ?? './data')
   const min = int(env, 'MIN', 10, 0, 86_400)
@@ -133,6 +141,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
   const bodyLimit = str(env, 'BODY_LIMIT') ?? '100mb'
   if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) throw new ConfigError('BODY_LIMIT', `must look like 512kb or 100mb, got "${bodyLimit}"`)
+  const jsonLimitRaw = str(env, 'JSON_LIMIT') ?? '1mb'
+  if (!/^\d+(b|kb|mb)$/i.test(jsonLimitRaw)) throw new ConfigError('JSON_LIMIT', `must look like 512kb or 1mb, got "${jsonLimitRaw}"`)
+  const jsonLimit = sizeBytes(jsonLimitRaw) > sizeBytes(bodyLimit) ? bodyLimit : jsonLimitRaw // never above BODY_LIMIT
   const { auth, generated } = resolveAuth(env, dataDir)
   return {
     port: int(env, 'PORT', 3000, 0, 65_535),
@@ -168,6 +179,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     pairingConcurrency: int(env, 'PAIRING_CONCURRENCY', 8, 1, 256),
     autostartConcurrency: int(env, 'AUTOSTART_CONCURRENCY', 16, 1, 1024),
     bodyLimit,
+    jsonLimit,
     logLevel,
     sandbox: bool(env, 'WA_SANDBOX', false),
     waWebSocketUrl: url(env, 'WA_WS_URL', ['ws:', 'wss:']),

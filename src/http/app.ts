@@ -12,6 +12,8 @@ export interface HttpAppOptions {
   auth: string
   origin: string
   bodyLimit: string
+  /** Limit of JSON/form bodies of routes without base64 media (default 1mb). */
+  jsonLimit?: string
   logger: Logger
   routes: RouteDef[]
   metrics: Registry
@@ -61,9 +63,9 @@ export function buildHttpApp(opts: HttpAppOptions): express.Express {
   const api = express.Router()
   api.use(auth)
   api.use(requireKnownContentType)
-  api.use(express.json({ limit: opts.bodyLimit }))
-  api.use(express.urlencoded({ extended: false, limit: opts.bodyLimit }))
-  mountRoutes(api, opts.routes)
+  // Parsed per route: only routes that take base64 media accept BODY_LIMIT; the rest stay small.
+  const parsers = (limit: string) => [express.json({ limit }), express.urlencoded({ extended: false, limit })]
+  mountRoutes(api, opts.routes, { small: parsers(opts.jsonLimit ?? '1mb'), large: parsers(opts.bodyLimit) })
   api.use(notFoundHandler)
   app.use('/api', api)
 

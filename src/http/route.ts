@@ -2,7 +2,8 @@
 // OpenAPI document is built from them, so no route can skip auth or the docs.
 import type { Request, RequestHandler, Response, Router } from 'express'
 import type { ValidationChain } from 'express-validator'
-import { sendOk } from './envelope.js'
+import { bodyShapeProblem, wildcardFields } from './body-shape.js'
+import { sendFail, sendOk } from './envelope.js'
 import { validate } from './validate.js'
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'delete'
@@ -25,16 +26,32 @@ export interface RouteDef {
   produces?: string[]
   /** ...and request content types besides JSON (e.g. multipart/form-data for uploads). */
   consumes?: string[]
+  /** Takes base64 media in JSON: parsed with BODY_LIMIT instead of the small JSON_LIMIT. */
+  largeBody?: boolean
+}
+
+/** Body parsers per route kind: small for every route, large for the ones that carry base64 media. */
+export interface BodyParsers {
+  small: RequestHandler[]
+  large: RequestHandler[]
 }
 
 export const defineRoutes = (routes: RouteDef[]): RouteDef[] => routes
 
-export function mountRoutes(router: Router, routes: RouteDef[]): void {
+export function mountRoutes(router: Router, routes: RouteDef[], parsers?: BodyParsers): void {
   for (const r of routes) {
+    // Counted before any (quadratic) wildcard chain runs: see body-shape.ts.
+    const fields = wildcardFields(r.validators ?? [])
+    const shape: RequestHandler = (req, res, next) => {
+      const problem = bodyShapeProblem(req.body, fields)
+      if (problem) return sendFail(res, 400, problem)
+      next()
+    }
     const run: RequestHandler = async (req, res) => {
       const data = await r.handler(req, res)
       if (!res.headersSent) sendOk(res, data ?? null)
     }
-    router[r.method](r.path, ...(r.before ?? []), ...validate(r.validators ?? []), run)
+    const parse = parsers ? (r.largeBody ? parsers.large : parsers.small) : []
+    router[r.method](r.path, ...parse, ...(r.before ?? []), shape, ...validate(r.validators ?? []), run)
   }
 }
