@@ -172,7 +172,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   routes.push(...openapiRoutes(() => routes))
   const app = buildHttpApp({
     auth: config.auth, origin: config.origin, bodyLimit: config.bodyLimit, jsonLimit: config.jsonLimit, logger, routes,
-    metrics: metrics.registry, publicDir: PUBLIC_DIR, extra: (http) => mountApiDocs(http, config.auth),
+    metrics: metrics.registry, publicDir: PUBLIC_DIR, extra: (http) => mountApiDocs(http),
   })
   httpApp = app
   return gateway

@@ -4,6 +4,7 @@ import express, { type RequestHandler } from 'express'
 import type { Registry } from 'prom-client'
 import type { Logger } from '../logger.js'
 import { requireAuth } from './auth.js'
+import { refuseCrossSiteWrites } from './csrf.js'
 import { sendFail } from './envelope.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
 import { mountRoutes, type RouteDef } from './route.js'
@@ -52,6 +53,7 @@ export function buildHttpApp(opts: HttpAppOptions): express.Express {
   app.disable('x-powered-by')
   app.set('query parser', 'simple')
   app.use(cors(opts.origin))
+  app.use(refuseCrossSiteWrites(opts.origin))
   if (opts.publicDir) app.use(express.static(opts.publicDir, { index: 'index.html' }))
   opts.extra?.(app)
 

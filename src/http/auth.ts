@@ -21,10 +21,18 @@ export function isAuthorized(expected: string, header: string | undefined): bool
   return safeEqual(user, expected)
 }
 
+/**
+ * Browsers send Sec-Fetch-* headers (or at least a Mozilla user agent). They get no Basic
+ * challenge: its prompt would cache the key in the browser, where any site's form could use it.
+ */
+const fromBrowser = (h: Record<string, string | string[] | undefined>): boolean =>
+  h['sec-fetch-mode'] !== undefined || h['sec-fetch-site'] !== undefined || h['sec-fetch-dest'] !== undefined ||
+  /^Mozilla\//.test(String(h['user-agent'] ?? ''))
+
 export function requireAuth(expected: string): RequestHandler {
   return (req, res, next) => {
     if (isAuthorized(expected, req.headers.authorization)) return next()
-    res.setHeader('WWW-Authenticate', 'Basic realm="whatsapp-gateway", charset="UTF-8"')
+    if (!fromBrowser(req.headers)) res.setHeader('WWW-Authenticate', 'Basic realm="whatsapp-gateway", charset="UTF-8"')
     sendFail(res, 401, 'unauthorized: send HTTP Basic auth with the AUTH key as user name and an empty password')
   }
 }
