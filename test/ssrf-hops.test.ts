@@ -58,6 +58,9 @@ describe('outbound fetches: every hop is checked', () => {
     secretPort = await listen(secret)
     const trusted = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => {
       trustedHits++
+      // A chain: /chain/3 → /chain/2 → /chain/1 (all on the trusted host) → loopback secret.
+      const n = /^\/chain\/(\d)$/.exec(req.url ?? '')
+      if (n) return res.writeHead(302, { location: Number(n[1]) > 1 ? `/chain/${Number(n[1]) - 1}` : '/to-loopback' }).end()
       const to = route(req.url ?? '', `https://127.0.0.1:${secretPort}/secret`)
       if (to) return res.writeHead(302, { location: to }).end()
       res.writeHead(404).end()
@@ -88,6 +91,13 @@ describe('outbound fetches: every hop is checked', () => {
       await refused(downloader.download(sock, image(`https://127.0.0.1:${trustedPort}/to-loopback`)), /127\.0\.0\.1 \(loopback\)/)
       assert.equal(trustedHits, before + 1, 'the trusted first hop was fetched')
       assert.equal(secretHits, 0, 'the loopback target of the redirect saw no request')
+    })
+
+    test('a redirect chain through the trusted host ends at its loopback hop, refused', async () => {
+      const before = trustedHits
+      await refused(downloader.download(sock, image(`https://127.0.0.1:${trustedPort}/chain/3`)), /127\.0\.0\.1 \(loopback\)/)
+      assert.equal(trustedHits, before + 4, 'three chain hops and the redirect to loopback were followed on the trusted host')
+      assert.equal(secretHits, 0)
     })
 
     test('redirects to private ranges and link-local are refused before connecting', async () => {
