@@ -2,6 +2,7 @@
 import { createServer, type RequestListener, type Server as HttpServer } from 'node:http'
 import { Agent } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { rootCertificates } from 'node:tls'
 import { fileURLToPath } from 'node:url'
 import { WA_CERT_DETAILS } from '@whiskeysockets/baileys'
 import type { Server as IoServer } from 'socket.io'
@@ -78,15 +79,28 @@ export interface GatewayApp {
   close(): Promise<void>
 }
 
+/**
+ * Where sessions dial: the sandbox's simulator, or what WA_WS_URL / WA_ROOT_PUBLIC_KEY / WA_CA_FILE
+ * say (a simulated network reached by `npm start`), or — all unset — Baileys' own defaults.
+ */
+function whatsappEndpoint(config: Config, sandbox?: SandboxLink): { wsUrl?: string; rootPublicKey?: Uint8Array; caPem?: string } {
+  if (sandbox) return { wsUrl: sandbox.wsUrl, rootPublicKey: sandbox.rootPublicKey, caPem: sandbox.caPem }
+  // An extra CA adds to the system roots: WhatsApp's own hosts must stay verifiable.
+  const caPem = config.waCaPem ? [...rootCertificates, config.waCaPem].join('\n') : undefined
+  return { wsUrl: config.waWebSocketUrl, rootPublicKey: config.waRootPublicKey, caPem }
+}
+
 const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url))
 
 export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   const { config, sandbox } = opts
   const logger = opts.logger ?? createLogger(config.logLevel)
-  if (sandbox) {
-    // Trust the simulator's Noise root instead of WhatsApp's. Never done outside sandbox/test mode.
-    logger.warn('SANDBOX MODE: trusting the simulated WhatsApp server at %s; this process cannot reach real WhatsApp', sandbox.wsUrl)
-    WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(sandbox.rootPublicKey)
+  const endpoint = whatsappEndpoint(config, sandbox)
+  if (endpoint.rootPublicKey) {
+    // Trust another Noise root than WhatsApp's: only a simulated network can prove it.
+    logger.warn('%s: trusting a non-WhatsApp server at %s; this process cannot reach real WhatsApp',
+      sandbox ? 'SANDBOX MODE' : 'WA_ROOT_PUBLIC_KEY is set', endpoint.wsUrl ?? 'the default URL')
+    WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(endpoint.rootPublicKey)
   }
   const bus = new EventBus()
   const db = openDatabase(config.dataDir)
@@ -109,15 +123,15 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
       reconnectBaseMs: config.reconnectBaseMs,
       reconnectCapMs: config.reconnectCapMs,
       syncHistory: sandbox ? false : config.syncHistory,
-      waWebSocketUrl: sandbox?.wsUrl ?? config.waWebSocketUrl,
-      fetchAgent: sandbox ? new Agent({ ca: sandbox.caPem, keepAlive: true }) : undefined,
+      waWebSocketUrl: endpoint.wsUrl,
+      fetchAgent: endpoint.caPem ? new Agent({ ca: endpoint.caPem, keepAlive: true }) : undefined,
     },
   })
   const metrics = createMetrics(bus, sessions)
   storeObserver?.wipeOnLogout(bus)
   const webhooks = createWebhooks({ db, bus, logger, metrics, config, ownJid: (t) => sessions.get(t)?.user?.id })
   const messenger = new Messenger({
-    sessions, bus, config, logger, db, trustedMedia: sandbox ? { host: sandbox.mediaHost, ca: sandbox.caPem } : undefined,
+    sessions, bus, config, logger, db, trustedMedia: endpoint.caPem ? { host: sandbox?.mediaHost, ca: endpoint.caPem } : undefined,
     findMessage: store ? (token, id) => store.findMessage(token, id) : undefined,
   })
   await messenger.clearTemp() // before listening: no upload of a live request can be in there yet

@@ -54,6 +54,10 @@ export interface Config {
   sandbox: boolean
   /** Override of Baileys' WebSocket URL (the simulator's, in sandbox runs and benchmarks). */
   waWebSocketUrl?: string
+  /** Override of WhatsApp's Noise root public key (32 bytes): only to dial a simulated network. */
+  waRootPublicKey?: Uint8Array
+  /** Extra CA (PEM) trusted for the media host besides the system roots: only for a simulated network. */
+  waCaPem?: string
 }
 
 export class ConfigError extends Error {
@@ -95,6 +99,28 @@ function webhookEvents(env: Env, name: string, def: string): string[] {
   const bad = list.filter((e) => !known.includes(e))
   if (bad.length) throw new ConfigError(name, `has unknown events ${bad.join(', ')}; known: ${known.join(', ')}`)
   return list
+}
+
+/** A 32-byte Curve25519 public key, base64 or hex. */
+function publicKey(env: Env, name: string): Uint8Array | undefined {
+  const raw = str(env, name)
+  if (raw === undefined) return undefined
+  const bytes = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64')
+  if (bytes.length !== 32) throw new ConfigError(name, `must be a 32-byte public key in base64 or hex, got ${bytes.length} bytes`)
+  return new Uint8Array(bytes)
+}
+
+function pemFile(env: Env, name: string, cwd: string): string | undefined {
+  const raw = str(env, name)
+  if (raw === undefined) return undefined
+  let pem: string
+  try {
+    pem = readFileSync(resolve(cwd, raw), 'utf8')
+  } catch (err) {
+    throw new ConfigError(name, `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): "${raw}"`)
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(name, `must be a PEM certificate file, got "${raw}"`)
+  return pem
 }
 
 function url(env: Env, name: string, protocols: string[]): string | undefined {
@@ -183,5 +209,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel,
     sandbox: bool(env, 'WA_SANDBOX', false),
     waWebSocketUrl: url(env, 'WA_WS_URL', ['ws:', 'wss:']),
+    waRootPublicKey: publicKey(env, 'WA_ROOT_PUBLIC_KEY'),
+    waCaPem: pemFile(env, 'WA_CA_FILE', cwd),
   }
 }

@@ -3,6 +3,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express'
 import type { ValidationChain } from 'express-validator'
 import { bodyShapeProblem, wildcardFields } from './body-shape.js'
+import { multipartFields } from './body-parsers.js'
 import { sendFail, sendOk } from './envelope.js'
 import { validate } from './validate.js'
 
@@ -52,6 +53,8 @@ export function mountRoutes(router: Router, routes: RouteDef[], parsers?: BodyPa
       if (!res.headersSent) sendOk(res, data ?? null)
     }
     const parse = parsers ? (r.largeBody ? parsers.large : parsers.small) : []
-    router[r.method](r.path, ...parse, ...(r.before ?? []), shape, ...validate(r.validators ?? []), run)
+    // A route with its own body parser (an upload) keeps it; every other POST reads multipart text fields.
+    const forms = r.before ?? (r.method === 'post' ? [multipartFields] : [])
+    router[r.method](r.path, ...parse, ...forms, shape, ...validate(r.validators ?? []), run)
   }
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js'
 import { backoffDelay } from '../util/backoff.js'
 import type { Semaphore } from '../util/semaphore.js'
 import { isPaired, type AuthHandle, type AuthStore } from './auth-state.js'
+import { socketConfig } from './socket-config.js'
 
 /** Something that wants every socket of every session (store ingestion, metrics). */
 export interface SessionObserver {
@@ -98,8 +99,11 @@ export class Session {
     // Creds were saved on every creds.update; only a save still in flight is awaited, so
     // stopping a thousand sessions is not a thousand fsyncs.
     await this.auth?.flush()
+    const neverPaired = this.auth !== undefined && !isPaired(this.auth.state.creds)
     this.auth?.close()
     this.auth = undefined
+    // A QR nobody scanned leaves nothing worth keeping; its folder would only look like an account.
+    if (neverPaired) this.deps.authStore.remove(this.token)
     this.setState('closed')
   }
 
@@ -128,17 +132,26 @@ export class Session {
       this.releasePairingSlot = await this.deps.pairingLimiter.acquire()
     }
     const { options } = this.deps
-    const sock = makeWASocket({
-      auth: state,
-      logger: this.log.child({ class: 'baileys' }, { level: baileysLogLevel(this.log) }),
-      waWebSocketUrl: options.waWebSocketUrl,
-      qrTimeout: options.qrTimeoutMs,
-      markOnlineOnConnect: false,
-      syncFullHistory: false,
-      shouldSyncHistoryMessage: () => options.syncHistory,
-      fetchAgent: options.fetchAgent,
-      getMessage: async (key) => (this.deps.getMessage ? this.deps.getMessage(this.token, key) : undefined),
-    })
+    let sock: WASocket
+    try {
+      sock = makeWASocket(socketConfig({
+        auth: state,
+        logger: this.log.child({ class: 'baileys' }, { level: baileysLogLevel(this.log) }),
+        waWebSocketUrl: options.waWebSocketUrl,
+        qrTimeoutMs: options.qrTimeoutMs,
+        syncHistory: options.syncHistory,
+        fetchAgent: options.fetchAgent,
+        getMessage: async (key) => (this.deps.getMessage ? this.deps.getMessage(this.token, key) : undefined),
+      }))
+    } catch (err) {
+      // A socket that cannot even be built (bad settings) will not build on a retry either.
+      this.log.error({ err }, 'could not create the WhatsApp socket')
+      this.releasePairingSlot?.()
+      this.releasePairingSlot = undefined
+      this.lastError = `could not create the WhatsApp socket: ${err instanceof Error ? err.message : String(err)}`
+      this.setState('failed', this.lastError)
+      return
+    }
     this.sock = sock
     this.closingOnPurpose = false
     sock.ev.on('creds.update', () => void saveCreds())
@@ -190,6 +203,7 @@ export class Session {
 
   private onOpen(sock: WASocket): void {
     this.failures = 0
+    this.lastError = undefined // a 515 or a dropped attempt before this one is history now
     this.qrCount = 0
     this.qr = this.qrDataUrl = this.pairingCode = this.pairingPhone = undefined
     this.releasePairingSlot?.()
@@ -254,11 +268,8 @@ export class Session {
     if (!sock) return
     this.sock = undefined
     sock.ev.removeAllListeners(undefined as never)
-    try {
-      sock.end(undefined)
-    } catch {
-      // already closed
-    }
+    // end() is async in Baileys 7: a socket that is already closed may reject, which is fine here.
+    sock.end(undefined).catch(() => undefined)
   }
 
   private setState(state: SessionState, reason?: string, statusCode?: number): void {
