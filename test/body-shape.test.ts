@@ -39,12 +39,12 @@ after(async () => {
 })
 
 /** A raw request (fetch refuses bodies on some methods); resolves with status and elapsed ms. */
-function send(method: string, path: string, body?: string): Promise<{ status: number; ms: number; text: string }> {
+function send(method: string, path: string, body?: string, type = 'application/json'): Promise<{ status: number; ms: number; text: string }> {
   const started = performance.now()
   return new Promise((resolve, reject) => {
     const req = request({
       host: '127.0.0.1', port, method, path,
-      headers: { authorization: `Basic ${Buffer.from(`${AUTH}:`).toString('base64')}`, ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}) },
+      headers: { authorization: `Basic ${Buffer.from(`${AUTH}:`).toString('base64')}`, ...(body ? { 'content-type': type, 'content-length': Buffer.byteLength(body) } : {}) },
     }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
@@ -56,13 +56,13 @@ function send(method: string, path: string, body?: string): Promise<{ status: nu
 }
 
 /** Sends the bad body while polling a cheap route; the worst poll latency seen meanwhile. */
-async function underLoad(method: string, path: string, body: string) {
+async function underLoad(method: string, path: string, body: string, type?: string) {
   let done = false
   let worst = 0
   const poll = (async () => {
     while (!done) worst = Math.max(worst, (await send('GET', '/api/whatsapp/instances')).ms)
   })()
-  const bad = await send(method, path, body)
+  const bad = await send(method, path, body, type)
   done = true
   await poll
   return { bad, worst }
@@ -116,6 +116,21 @@ describe('the worst body for every route', () => {
       }
     }
     assert.deepEqual(slow, [])
+  })
+
+  test('form-encoded worst bodies (as many nested fields as the form parser takes) too', async () => {
+    const form = 'application/x-www-form-urlencoded'
+    const bodies = [
+      Array.from({ length: 10_999 }, (_, i) => `list%5B0%5D%5Brows%5D%5B${i}%5D%5Btitle%5D=r`).join('&'),
+      Array.from({ length: 10_999 }, (_, i) => `k${i}%5Ba%5D%5Bb%5D=r`).join('&'),
+      Array.from({ length: 10_999 }, (_, i) => `mentions%5B${i}%5D=6281234567890`).join('&'),
+    ]
+    for (const body of bodies) {
+      let run = await underLoad('POST', '/api/whatsapp/send-list-message', `token=tok1&${body}`, form)
+      for (let attempt = 1; attempt < 3 && run.worst >= 100; attempt++) run = await underLoad('POST', '/api/whatsapp/send-list-message', `token=tok1&${body}`, form)
+      assert.ok(run.bad.status >= 400 && run.bad.status < 500, `${run.bad.status} ${run.bad.text}`)
+      assert.ok(run.worst < 100, `concurrent request took ${run.worst.toFixed(0)} ms (${body.slice(0, 40)}…)`)
+    }
   })
 
   test('send-list-message with 32k rows is refused by the shape check, naming the collection', async () => {
