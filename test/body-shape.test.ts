@@ -133,6 +133,24 @@ describe('the worst body for every route', () => {
     }
   })
 
+  test('multipart worst bodies on a non-upload route: capped at JSON_LIMIT, and parsed without blocking', async () => {
+    const boundary = 'xBOUNDARYx'
+    const multipart = (names: string[]) => names.map((n) => `--${boundary}\r\ncontent-disposition: form-data; name="${n}"\r\n\r\nx\r\n`).join('') + `--${boundary}--\r\n`
+    const type = `multipart/form-data; boundary=${boundary}`
+    const huge = await send('POST', '/api/whatsapp/send-text', multipart(Array.from({ length: 10_999 }, (_, i) => `text${i}${'p'.repeat(100)}`)), type)
+    assert.equal(huge.status, 413, huge.text)
+    for (const names of [
+      Array.from({ length: 10_999 }, (_, i) => `mentions[${i}]`),
+      Array.from({ length: 10_000 }, (_, i) => `list[0][rows][${i}][title]`),
+    ]) {
+      const body = multipart(['token', ...names])
+      let run = await underLoad('POST', '/api/whatsapp/send-list-message', body, type)
+      for (let attempt = 1; attempt < 3 && run.worst >= 100; attempt++) run = await underLoad('POST', '/api/whatsapp/send-list-message', body, type)
+      assert.ok(run.bad.status >= 400 && run.bad.status < 500, `${run.bad.status} ${run.bad.text}`)
+      assert.ok(run.worst < 100, `concurrent request took ${run.worst.toFixed(0)} ms (${names[0]}…, ${(body.length / 1e6).toFixed(2)} MB)`)
+    }
+  })
+
   test('send-list-message with 32k rows is refused by the shape check, naming the collection', async () => {
     const body = { token: 'tok1', number: '6281234567890', text: 'menu', buttonText: 'open', list: [{ title: 's', rows: Array(HUGE).fill({ title: 'r' }) }] }
     const r = await send('POST', '/api/whatsapp/send-list-message', JSON.stringify(body))

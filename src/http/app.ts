@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client'
 import type { Logger } from '../logger.js'
 import { requireAuth } from './auth.js'
 import { refuseCrossSiteWrites } from './csrf.js'
-import { formBody } from './body-parsers.js'
+import { formBody, multipartCap } from './body-parsers.js'
 import { sendFail } from './envelope.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
 import { mountRoutes, type RouteDef } from './route.js'
@@ -68,7 +68,8 @@ export function buildHttpApp(opts: HttpAppOptions): express.Express {
   api.use(requireKnownContentType)
   // Parsed per route: only routes that take base64 media accept BODY_LIMIT; the rest stay small.
   const parsers = (limit: string) => [express.json({ limit }), formBody(limit)]
-  mountRoutes(api, opts.routes, { small: parsers(opts.jsonLimit ?? '1mb'), large: parsers(opts.bodyLimit) })
+  const small = opts.jsonLimit ?? '1mb'
+  mountRoutes(api, opts.routes, { small: [...parsers(small), multipartCap(small)], large: parsers(opts.bodyLimit) })
   api.use(notFoundHandler)
   app.use('/api', api)
 

@@ -70,20 +70,34 @@ function toJson(node: Tree | string | string[]): unknown {
 
 /** Parses a urlencoded body; 413 over `maxFields` fields, 400 for keys nested deeper than MAX_FORM_DEPTH. */
 export function parseForm(text: string, maxFields: number): Record<string, unknown> {
-  const params = new URLSearchParams(text)
-  const root: Tree = new Map()
-  let count = 0
-  let nested = 0
-  for (const [key, value] of params) {
-    if (++count > maxFields) throw new AppError(413, `too many form fields (at most ${maxFields})`)
+  const fields = new FormFields(maxFields)
+  for (const [key, value] of new URLSearchParams(text)) fields.add(key, value)
+  return fields.body()
+}
+
+/** Collects `name → value` pairs (urlencoded or multipart text fields) into the nested body. */
+export class FormFields {
+  private readonly root: Tree = new Map()
+  private count = 0
+  private nested = 0
+
+  constructor(private readonly maxFields: number) {}
+
+  /** Throws an AppError (413/400) when a bound is passed. */
+  add(key: string, value: string): void {
+    const maxFields = this.maxFields
+    if (++this.count > maxFields) throw new AppError(413, `too many form fields (at most ${maxFields})`)
     const path = segmentsOf(key)
     if (path.length - 1 > MAX_FORM_DEPTH) throw badRequest(`form field "${key.slice(0, 60)}" is nested deeper than ${MAX_FORM_DEPTH} levels`)
-    if (path.length > 2 && ++nested > MAX_NESTED_FORM_FIELDS) {
+    if (path.length > 2 && ++this.nested > MAX_NESTED_FORM_FIELDS) {
       throw new AppError(413, `too many nested form fields (at most ${MAX_NESTED_FORM_FIELDS} like a[b][c]; send large lists as JSON)`)
     }
-    insert(root, path, value)
+    insert(this.root, path, value)
   }
-  const body: Record<string, unknown> = {}
-  for (const [k, v] of root) body[k] = toJson(v) // the body itself is always an object
-  return body
+
+  body(): Record<string, unknown> {
+    const body: Record<string, unknown> = {}
+    for (const [k, v] of this.root) body[k] = toJson(v) // the body itself is always an object
+    return body
+  }
 }
