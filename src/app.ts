@@ -31,6 +31,9 @@ import { bridgeSocketEvents } from './sessions/event-bridge.js'
 import { createWebhooks, type Webhooks } from './events/webhooks/index.js'
 import { storeRoutes } from './http/routes/store.js'
 import { webhookRoutes } from './http/routes/webhooks.js'
+import { keyRoutes } from './http/routes/keys.js'
+import { createAuthenticator } from './http/auth.js'
+import { SqliteApiKeyStore } from './store/api-keys.js'
 import { openDatabase, type Db } from './store/db.js'
 import { storeGetMessage } from './store/baileys.js'
 import { StoreObserver } from './store/ingest.js'
@@ -122,6 +125,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
       qrTimeoutMs: config.qrTimeoutMs,
       reconnectBaseMs: config.reconnectBaseMs,
       reconnectCapMs: config.reconnectCapMs,
+      watchdogMs: config.watchdogSeconds * 1000,
       syncHistory: sandbox ? false : config.syncHistory,
       waWebSocketUrl: endpoint.wsUrl,
       fetchAgent: endpoint.caPem ? new Agent({ ca: endpoint.caPem, keepAlive: true }) : undefined,
@@ -151,7 +155,11 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   // requests (corrupting them), so the express app is bound here and set once built.
   let httpApp: RequestListener | undefined
   const server = createServer((req, res) => httpApp?.(req, res))
-  const io = createSocketGateway(server, bus, { auth: config.auth, origin: config.origin })
+  const apiKeys = new SqliteApiKeyStore(db)
+  const authenticate = createAuthenticator(config.auth, apiKeys)
+  const sockets = createSocketGateway(server, bus, { authenticate, origin: config.origin })
+  const io = sockets.io
+  routes.push(...keyRoutes(apiKeys, (id) => sockets.revokeKey(id)))
   let closed = false
   const gateway: GatewayApp = {
     config, logger, bus, sessions, metrics, db, store, webhooks, messenger, scheduler, routes, server, io,
@@ -182,10 +190,11 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
       db.close()
     },
   }
-  if (sandbox?.routes) routes.push(...sandbox.routes(gateway))
+  // The sandbox drives simulated phones for every instance: admin only.
+  if (sandbox?.routes) routes.push(...sandbox.routes(gateway).map((r) => ({ ...r, access: 'admin' as const })))
   routes.push(...openapiRoutes(() => routes))
   const app = buildHttpApp({
-    auth: config.auth, origin: config.origin, bodyLimit: config.bodyLimit, jsonLimit: config.jsonLimit, logger, routes,
+    authenticate, origin: config.origin, bodyLimit: config.bodyLimit, jsonLimit: config.jsonLimit, logger, routes,
     metrics: metrics.registry, publicDir: PUBLIC_DIR, extra: (http) => mountApiDocs(http),
   })
   httpApp = app

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { PassThrough, Readable } from 'node:stream'
 import { Registry } from 'prom-client'
 import { buildHttpApp } from '../src/http/app.js'
+import { createAuthenticator } from '../src/http/auth.js'
 import { attachmentHeader, mediaRoutes } from '../src/http/routes/media.js'
 import { createLogger } from '../src/logger.js'
 import type { Download } from '../src/messaging/download.js'
@@ -21,7 +22,7 @@ describe('download-media route', () => {
   let next: () => Download
   before(async () => {
     const messenger = { downloadMedia: async () => next() } as unknown as Messenger
-    const app = buildHttpApp({ auth: AUTH, origin: 'http://localhost', bodyLimit: '1mb', logger: createLogger('silent'), routes: mediaRoutes(messenger), metrics: new Registry() })
+    const app = buildHttpApp({ authenticate: createAuthenticator(AUTH), origin: 'http://localhost', bodyLimit: '1mb', logger: createLogger('silent'), routes: mediaRoutes(messenger), metrics: new Registry() })
     server = app.listen(0, '127.0.0.1')
     await new Promise((r) => server.once('listening', r))
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`

@@ -39,6 +39,8 @@ export interface Config {
   maxReconnects: number
   reconnectBaseMs: number
   reconnectCapMs: number
+  /** Seconds without a frame before an open instance is probed (and restarted if the probe fails); 0 = off. */
+  watchdogSeconds: number
   /** Ask WhatsApp for recent history on first login (feeds the store); off in sandbox mode. */
   syncHistory: boolean
   qrMaxRefreshes: number
@@ -152,6 +154,8 @@ function resolveAuth(env: Env, dataDir: string): { auth: string; generated: bool
   return { auth: generated, generated: true }
 }
 
+/** Where `npm run sandbox` keeps everything (credentials, db, scheduler, simulator) by default. */
+export const SANDBOX_STATE_DIR = './data/sandbox'
 /** '512kb' → bytes (the forms BODY_LIMIT and JSON_LIMIT accept). */
 const sizeBytes = (v: string) => {
   const [, n, unit] = /^(\d+)(b|kb|mb)$/i.exec(v)!
@@ -159,7 +163,11 @@ const sizeBytes = (v: string) => {
 }
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
-  const dataDir = resolve(cwd, str(env, 'DATA_DIR') ?? './data')
+  // The sandbox keeps its state apart, so `npm start` never autostarts a simulated account
+  // against real WhatsApp; a variable the user sets explicitly still wins.
+  const sandbox = bool(env, 'WA_SANDBOX', false)
+  const stateDir = (sandboxDefault: string, normalDefault: string) => (sandbox ? join(SANDBOX_STATE_DIR, sandboxDefault) : normalDefault)
+  const dataDir = resolve(cwd, str(env, 'DATA_DIR') ?? stateDir('.', './data'))
   const min = int(env, 'MIN', 10, 0, 86_400)
   const max = int(env, 'MAX', 30, 0, 86_400)
   if (max < min) throw new ConfigError('MAX', `must be >= MIN (${min}), got ${max}`)
@@ -188,8 +196,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     webhookKeepDays: int(env, 'WEBHOOK_KEEP_DAYS', 7, 0, 3650),
     min,
     max,
-    credentialsDir: resolve(cwd, str(env, 'CREDENTIALS_DIR') ?? './credentials'),
-    schedulerFile: resolve(cwd, str(env, 'SCHEDULER_FILE') ?? './scheduler.json'),
+    credentialsDir: resolve(cwd, str(env, 'CREDENTIALS_DIR') ?? stateDir('credentials', './credentials')),
+    schedulerFile: resolve(cwd, str(env, 'SCHEDULER_FILE') ?? stateDir('scheduler.json', './scheduler.json')),
     dataDir,
     store: bool(env, 'STORE', true),
     mediaMaxBytes: int(env, 'MEDIA_MAX_BYTES', 64 * 1024 * 1024, 1, 2 * 1024 * 1024 * 1024),
@@ -199,7 +207,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxReconnects: int(env, 'MAX_RECONNECTS', 10, 1, 1000),
     reconnectBaseMs: int(env, 'RECONNECT_BASE_MS', 1000, 1, 600_000),
     reconnectCapMs: int(env, 'RECONNECT_CAP_MS', 60_000, 1, 3_600_000),
-    syncHistory: bool(env, 'SYNC_HISTORY', !bool(env, 'WA_SANDBOX', false)),
+    watchdogSeconds: int(env, 'WATCHDOG_SECONDS', 90, 0, 86_400),
+    syncHistory: bool(env, 'SYNC_HISTORY', !sandbox),
     qrMaxRefreshes: int(env, 'QR_MAX_REFRESHES', 5, 1, 100),
     qrTimeoutMs: str(env, 'QR_TIMEOUT_MS') === undefined ? undefined : int(env, 'QR_TIMEOUT_MS', 0, 100, 600_000),
     pairingConcurrency: int(env, 'PAIRING_CONCURRENCY', 8, 1, 256),
@@ -207,7 +216,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     bodyLimit,
     jsonLimit,
     logLevel,
-    sandbox: bool(env, 'WA_SANDBOX', false),
+    sandbox,
     waWebSocketUrl: url(env, 'WA_WS_URL', ['ws:', 'wss:']),
     waRootPublicKey: publicKey(env, 'WA_ROOT_PUBLIC_KEY'),
     waCaPem: pemFile(env, 'WA_CA_FILE', cwd),

@@ -3,15 +3,16 @@
 import express, { type RequestHandler } from 'express'
 import type { Registry } from 'prom-client'
 import type { Logger } from '../logger.js'
-import { requireAuth } from './auth.js'
+import { requireAdmin, requireAuth, type Authenticator } from './auth.js'
 import { refuseCrossSiteWrites } from './csrf.js'
 import { formBody, multipartCap } from './body-parsers.js'
 import { sendFail } from './envelope.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
-import { mountRoutes, type RouteDef } from './route.js'
+import { mountMethodNotAllowed, mountRoutes, type RouteDef } from './route.js'
 
 export interface HttpAppOptions {
-  auth: string
+  /** The admin key or a scoped API key → what the caller may see. */
+  authenticate: Authenticator
   origin: string
   bodyLimit: string
   /** Limit of JSON/form bodies of routes without base64 media (default 1mb). */
@@ -58,8 +59,8 @@ export function buildHttpApp(opts: HttpAppOptions): express.Express {
   if (opts.publicDir) app.use(express.static(opts.publicDir, { index: 'index.html' }))
   opts.extra?.(app)
 
-  const auth = requireAuth(opts.auth)
-  app.get('/metrics', auth, async (_req, res) => {
+  const auth = requireAuth(opts.authenticate)
+  app.get('/metrics', auth, requireAdmin, async (_req, res) => {
     res.type(opts.metrics.contentType).send(await opts.metrics.metrics())
   })
 
@@ -70,6 +71,7 @@ export function buildHttpApp(opts: HttpAppOptions): express.Express {
   const parsers = (limit: string) => [express.json({ limit }), formBody(limit)]
   const small = opts.jsonLimit ?? '1mb'
   mountRoutes(api, opts.routes, { small: [...parsers(small), multipartCap(small)], large: parsers(opts.bodyLimit) })
+  mountMethodNotAllowed(api, opts.routes)
   api.use(notFoundHandler)
   app.use('/api', api)
 

@@ -174,6 +174,7 @@ export function openapiRoutes(routes: () => RouteDef[]): RouteDef[] {
       tag: 'Docs',
       summary: 'This OpenAPI 3 document as JSON (Swagger UI: /api/docs)',
       produces: ['application/json'],
+      access: 'self', // the document is the same for every key
       handler: (_req, res) => {
         const list = routes()
         if (cached?.count !== list.length) cached = { count: list.length, doc: buildOpenApi(list) }

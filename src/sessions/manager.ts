@@ -70,15 +70,17 @@ export class SessionManager {
     return session
   }
 
-  /** Logs out if connected, closes, wipes the folder, and forgets the instance. */
+  /** Logs out if connected, closes, wipes the folder, and forgets the instance; unknown → 404. */
   async delete(token: string): Promise<void> {
     const session = this.sessions.get(token)
     if (session) {
       await session.logoutAndWipe()
       session.dispose()
       this.sessions.delete(token)
-    } else {
+    } else if (this.deps.authStore.hasCreds(token)) {
       this.deps.authStore.remove(token)
+    } else {
+      throw notFound(`instance "${token}" not found: nothing to delete`)
     }
   }
 

@@ -11,6 +11,7 @@ import { backoffDelay } from '../util/backoff.js'
 import type { Semaphore } from '../util/semaphore.js'
 import { isPaired, type AuthHandle, type AuthStore } from './auth-state.js'
 import { socketConfig } from './socket-config.js'
+import { Watchdog } from './watchdog.js'
 
 /** Something that wants every socket of every session (store ingestion, metrics). */
 export interface SessionObserver {
@@ -31,6 +32,8 @@ export interface SessionDeps {
     syncHistory: boolean
     reconnectBaseMs: number
     reconnectCapMs: number
+    /** Silence (ms) after which an open socket is probed with a ping, and restarted without an answer; 0 = off. */
+    watchdogMs: number
     waWebSocketUrl?: string
     /** Sandbox: trust the simulator's media host for uploads. */
     fetchAgent?: Agent
@@ -49,6 +52,7 @@ export class Session {
   private failures = 0
   private qrCount = 0
   private reconnectTimer?: NodeJS.Timeout
+  private watchdog?: Watchdog
   private releasePairingSlot?: () => void
   private pairingPhone?: string
   /** The pending create-instance {phone} call(s): settled with the code, or when the connection gives up. */
@@ -211,6 +215,13 @@ export class Session {
     const me = sock.user
     this.user = me ? { id: me.id, name: me.name ?? me.notify, lid: me.lid } : undefined
     this.setState('open')
+    if (this.deps.options.watchdogMs > 0) {
+      this.watchdog = new Watchdog(sock, {
+        silenceMs: this.deps.options.watchdogMs,
+        probeTimeoutMs: Math.min(this.deps.options.watchdogMs, 10_000),
+        onStall: () => this.onStall(sock),
+      })
+    }
     const user = this.user ?? { id: '' }
     // The seed's event carries the profile picture; WhatsApp may refuse it, which is fine.
     void sock.profilePictureUrl(user.id, 'image').catch(() => null).then((ppUrl) => {
@@ -260,10 +271,21 @@ export class Session {
     this.reconnectTimer = setTimeout(() => void this.connect(), delay)
   }
 
+  /** The socket looks open but WhatsApp stopped answering: a new connection, like a drop, at once. */
+  private onStall(sock: WASocket): void {
+    if (sock !== this.sock) return
+    this.log.warn({ silenceMs: this.deps.options.watchdogMs }, 'no frame from WhatsApp and no answer to a ping; restarting the connection')
+    this.lastError = 'watchdog: no answer from WhatsApp'
+    this.setState('connecting', 'watchdog')
+    this.connect().catch((err: unknown) => this.log.error({ err }, 'reconnect after the watchdog failed'))
+  }
+
   /** Fully releases the current socket (listeners, timers, websocket) before any new one. */
   private teardownSocket(): void {
     clearTimeout(this.reconnectTimer)
     this.reconnectTimer = undefined
+    this.watchdog?.stop()
+    this.watchdog = undefined
     const sock = this.sock
     if (!sock) return
     this.sock = undefined

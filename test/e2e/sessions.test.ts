@@ -140,6 +140,13 @@ test('delete-credential logs out, wipes the folder and answers in the seed shape
   assert.equal(list.body.data?.some((i) => i.token === 'doomed'), false)
 })
 
+test('delete-credential for an unknown token answers 404 like every other route', async () => {
+  const res = await h.api('POST', '/api/whatsapp/delete-credential', { token: 'never-created' })
+  assert.equal(res.status, 404, JSON.stringify(res.body))
+  assert.equal(res.body.status, false)
+  assert.match(String(res.body.message), /instance "never-created" not found/)
+})
+
 test('a QR that is never scanned stops after QR_MAX_REFRESHES with qr-timeout', async () => {
   // A second gateway on the same simulator, with short-lived QRs so the test need not wait minutes.
   const quick = await startHarness({ sim: h.sim, env: { QR_TIMEOUT_MS: '150', QR_MAX_REFRESHES: '2' } })
