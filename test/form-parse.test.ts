@@ -16,6 +16,7 @@ test('nested keys become the same shapes qs gives', () => {
   assert.deepEqual(q('0=a&1=b'), { 0: 'a', 1: 'b' }, 'the body itself stays an object')
   assert.deepEqual(q('weird[=1&a]b=2'), { 'weird[': '1', 'a]b': '2' })
   assert.deepEqual(q(''), {})
+  assert.deepEqual(q('a=%E2%82%AC+1&b=100%&c&=d&&e=x=y'), { a: '€ 1', b: '100%', c: '', e: 'x=y' }, 'decoded as URLSearchParams decodes; an empty name is dropped')
 })
 
 test('__proto__ keys are dropped; nothing reaches Object.prototype', () => {

@@ -71,8 +71,28 @@ function toJson(node: Tree | string | string[]): unknown {
 /** Parses a urlencoded body; 413 over `maxFields` fields, 400 for keys nested deeper than MAX_FORM_DEPTH. */
 export function parseForm(text: string, maxFields: number): Record<string, unknown> {
   const fields = new FormFields(maxFields)
-  for (const [key, value] of new URLSearchParams(text)) fields.add(key, value)
+  // Pair by pair (URLSearchParams would decode the whole body first): a bound stops the work early.
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf('&', start)
+    if (end < 0) end = text.length
+    const pair = text.slice(start, end)
+    start = end + 1
+    if (!pair) continue
+    const eq = pair.indexOf('=')
+    fields.add(decode(eq < 0 ? pair : pair.slice(0, eq)), eq < 0 ? '' : decode(pair.slice(eq + 1)))
+  }
   return fields.body()
+}
+
+/** Form decoding ('+' is a space); a malformed escape is kept as URLSearchParams keeps it. */
+function decode(s: string): string {
+  const plain = s.replace(/\+/g, ' ')
+  if (!plain.includes('%')) return plain
+  try {
+    return decodeURIComponent(plain)
+  } catch {
+    return new URLSearchParams(`x=${s}`).get('x') ?? plain
+  }
 }
 
 /** Collects `name → value` pairs (urlencoded or multipart text fields) into the nested body. */
@@ -87,6 +107,7 @@ export class FormFields {
   add(key: string, value: string): void {
     const maxFields = this.maxFields
     if (++this.count > maxFields) throw new AppError(413, `too many form fields (at most ${maxFields})`)
+    if (key === '') return // `=value` names nothing (qs drops it too)
     const path = segmentsOf(key)
     if (path.length - 1 > MAX_FORM_DEPTH) throw badRequest(`form field "${key.slice(0, 60)}" is nested deeper than ${MAX_FORM_DEPTH} levels`)
     if (path.length > 2 && ++this.nested > MAX_NESTED_FORM_FIELDS) {
