@@ -96,7 +96,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
     logger,
     // Baileys events → bus (messages, receipts, groups); Socket.IO and webhooks forward the bus.
     // The store listens first, so a message is stored before the bus announces it.
-    observers: [...(storeObserver ? [storeObserver] : []), { attach: (token, sock) => bridgeSocketEvents(token, sock, bus) }],
+    observers: [...(storeObserver ? [storeObserver] : []), { attach: (token, sock) => bridgeSocketEvents(token, sock, bus, logger) }],
     getMessage: store ? storeGetMessage(store) : undefined,
     pairingConcurrency: config.pairingConcurrency,
     autostartConcurrency: config.autostartConcurrency,
@@ -113,6 +113,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   })
   const metrics = createMetrics(bus, sessions)
   storeObserver?.wipeOnLogout(bus)
+  storeObserver?.learnIdentities(bus) // before webhooks and Socket.IO subscribe: merged chats first, then the news
   const webhooks = createWebhooks({ db, bus, logger, metrics, config, ownJid: (t) => sessions.get(t)?.user?.id })
   const messenger = new Messenger({
     sessions, bus, config, logger, db, mediaCa: sandbox?.caPem,
@@ -127,7 +128,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   })
   await scheduler.load() // a malformed scheduler.json is kept aside here, before anything can overwrite it
   routes.push(...schedulerRoutes(scheduler))
-  routes.push(...storeRoutes({ store, instanceKnown: (t) => sessions.get(t) !== undefined }))
+  routes.push(...storeRoutes({ store, instanceKnown: (t) => sessions.get(t) !== undefined, ownUser: (t) => sessions.get(t)?.user }))
   routes.push(...webhookRoutes({ targets: webhooks.targets, outbox: webhooks.outbox, kick: () => webhooks.dispatcher.kick() }))
 
   // Socket.IO wraps the 'request' listeners present when it attaches and calls them only for

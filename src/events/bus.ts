@@ -1,6 +1,9 @@
 // Typed in-process event bus: sessions and messaging publish, and each subscriber (Socket.IO,
 // store, webhooks, metrics) knows nothing of the others.
 import { EventEmitter } from 'node:events'
+import type { ChatIdentity, PersonIdentity } from '../util/identity.js'
+
+export type { ChatIdentity, PersonIdentity } from '../util/identity.js'
 
 export type SessionState = 'connecting' | 'qr' | 'open' | 'closed' | 'logged-out' | 'failed'
 
@@ -24,8 +27,14 @@ export interface GatewayEvents {
   'connection-state': { token: string; state: SessionState; user?: SessionUser; reason?: string; statusCode?: number }
   'connection-open': { token: string; user: SessionUser; ppUrl: string | null }
   'logged-out': { token: string; reason: string }
-  /** Every incoming or outgoing message (the seed's `message-upsert`). */
-  'message-upsert': { token: string; key: WireMessage['key']; message: WireMessage; type: 'notify' | 'append' }
+  /**
+   * Every incoming or outgoing message (the seed's `message-upsert`), plus who it is from and which
+   * chat it is in. `key.remoteJid` is the phone jid whenever the number is known (see docs/identities.md).
+   */
+  'message-upsert': {
+    token: string; key: WireMessage['key']; message: WireMessage; type: 'notify' | 'append'
+    chat: ChatIdentity; sender: PersonIdentity
+  }
   /** Status changes of messages (delivered, read, played) and edits. */
   'message-update': { token: string; key: WireMessage['key']; update: Record<string, unknown> }
   'message-receipt': { token: string; key: WireMessage['key']; receipt: Record<string, unknown> }

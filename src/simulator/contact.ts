@@ -15,7 +15,13 @@ export interface ContactInit {
 	name: string
 	onWhatsApp: boolean
 	echo: boolean
+	/** privacy: messages name this contact by LID only, never with its number */
+	hidePhone?: boolean
+	/** 'pn' (default): stanzas come from the phone jid with `sender_lid`; 'lid': from the LID with `sender_pn` */
+	addressing?: ContactAddressing
 }
+
+export type ContactAddressing = 'pn' | 'lid'
 
 const DEFAULT_WAIT_MS = 10000
 
@@ -27,6 +33,8 @@ export class ContactImpl implements SimContact {
 	readonly name: string
 	readonly onWhatsApp: boolean
 	readonly echo: boolean
+	hidePhone: boolean
+	addressing: ContactAddressing
 	/** decrypt -> download media -> record, one message at a time, in arrival order */
 	private readonly inbound = new SerialQueue()
 	private readonly inbox = new Inbox<ReceivedMessage>()
@@ -42,6 +50,28 @@ export class ContactImpl implements SimContact {
 		this.name = init.name
 		this.onWhatsApp = init.onWhatsApp
 		this.echo = init.echo
+		this.hidePhone = !!init.hidePhone
+		this.addressing = init.hidePhone ? 'lid' : (init.addressing ?? 'pn')
+	}
+
+	/** The jid this contact's stanzas come from: its LID when LID-addressed (always when the number is hidden). */
+	get addressJid(): string {
+		return this.addressing === 'lid' ? this.lid : this.jid
+	}
+
+	/**
+	 * Sender attributes of a 1:1 stanza, as WhatsApp sets them: PN-addressed `from=PN sender_lid=LID`,
+	 * LID-addressed `from=LID sender_pn=PN`, and a hidden number `from=LID` alone.
+	 */
+	private senderAttrs(): Record<string, string> {
+		if (this.addressing === 'pn') return { from: this.jid, sender_lid: this.lid }
+		return this.hidePhone ? { from: this.lid } : { from: this.lid, sender_pn: this.jid }
+	}
+
+	/** The contact stops hiding its number: later stanzas carry it (`sender_pn`, `participant_pn`). */
+	revealPhone(): void {
+		this.hidePhone = false
+		this.hub.onChange()
 	}
 
 	get jid(): string {
@@ -177,7 +207,7 @@ export class ContactImpl implements SimContact {
 			// delivered inside the device queue so stanzas leave in ratchet order
 			this.hub.deliver(account, {
 				tag: 'message',
-				attrs: { from: this.jid, sender_lid: this.lid, notify: this.name, type: stanzaTypeFor(message), id, t: unixTime() },
+				attrs: { ...this.senderAttrs(), notify: this.name, type: stanzaTypeFor(message), id, t: unixTime() },
 				content: [{ tag: 'enc', attrs: { v: '2', type: enc.type, ...(mediatype ? { mediatype } : {}) }, content: enc.ciphertext }]
 			})
 		})
@@ -193,7 +223,7 @@ export class ContactImpl implements SimContact {
 		// same latency as delivery receipts, so a read never overtakes the delivery receipt
 		this.hub.deliverAfterLatency(account, {
 			tag: 'receipt',
-			attrs: { from: this.jid, id: first, type: 'read', t: unixTime() },
+			attrs: { from: this.addressJid, id: first, type: 'read', t: unixTime() },
 			...(rest.length ? { content: [{ tag: 'list', attrs: {}, content: rest.map(id => ({ tag: 'item', attrs: { id } })) }] } : {})
 		})
 	}
@@ -203,7 +233,7 @@ export class ContactImpl implements SimContact {
 		const account = this.requireAccount(toPhone)
 		const child: BinaryNode = state === 'paused' ? { tag: 'paused', attrs: {} } : { tag: 'composing', attrs: state === 'recording' ? { media: 'audio' } : {} }
 		// chatstates are not stored for offline devices
-		if (account.connection && !account.connection.closed) account.connection.send({ tag: 'chatstate', attrs: { from: this.jid }, content: [child] })
+		if (account.connection && !account.connection.closed) account.connection.send({ tag: 'chatstate', attrs: { from: this.addressJid }, content: [child] })
 	}
 
 	sendGroupText(groupId: string, text: string): Promise<{ id: string }> {
@@ -229,7 +259,7 @@ export class ContactImpl implements SimContact {
 					attrs: {
 						from: group.jid,
 						participant: this.lid,
-						participant_pn: this.jid,
+						...(this.hidePhone ? {} : { participant_pn: this.jid }),
 						addressing_mode: 'lid',
 						notify: this.name,
 						type: stanzaTypeFor(message),

@@ -25,6 +25,10 @@ export interface CreateContactOptions {
 	name?: string
 	/** reply to every 1:1 text with "echo: <text>" */
 	echo?: boolean
+	/** privacy: message the account by LID only, never giving the number (implies addressing 'lid') */
+	hidePhone?: boolean
+	/** how 1:1 stanzas name the contact: 'pn' (default, from=PN sender_lid=LID) or 'lid' (from=LID sender_pn=PN) */
+	addressing?: 'pn' | 'lid'
 }
 
 export type GroupParticipantAction = 'add' | 'remove' | 'promote' | 'demote'
@@ -104,7 +108,15 @@ export class Simulator extends EventEmitter {
 		while (this.hub.isTaken(lidUser)) lidUser = lidFor(number, ++salt)
 		const contact = new ContactImpl(
 			this.hub,
-			{ number, lidUser, name: opts.name ?? `Contact ${number.slice(-4)}`, onWhatsApp: opts.onWhatsApp ?? true, echo: !!opts.echo },
+			{
+				number,
+				lidUser,
+				name: opts.name ?? `Contact ${number.slice(-4)}`,
+				onWhatsApp: opts.onWhatsApp ?? true,
+				echo: !!opts.echo,
+				hidePhone: !!opts.hidePhone,
+				addressing: opts.addressing
+			},
 			SignalDevice.create(this.logger)
 		)
 		this.hub.contactsByNumber.set(number, contact)

@@ -26,6 +26,8 @@ interface SavedContact {
 	name: string
 	onWhatsApp: boolean
 	echo: boolean
+	hidePhone?: boolean
+	addressing?: 'pn' | 'lid'
 	device: SavedSignalDevice
 }
 
@@ -132,6 +134,8 @@ export class Persistence {
 				name: c.name,
 				onWhatsApp: c.onWhatsApp,
 				echo: c.echo,
+				hidePhone: c.hidePhone,
+				addressing: c.addressing,
 				device: c.device.save()
 			})),
 			groups: this.hub.groups.all().map(g => ({ ...g, participants: [...g.participants] })),

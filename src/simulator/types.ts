@@ -102,6 +102,14 @@ export interface SimContact {
 	readonly onWhatsApp: boolean
 	readonly name: string
 	readonly echo: boolean
+	/** privacy: the contact messages by LID only and its number is never on its stanzas */
+	readonly hidePhone: boolean
+	/** 'pn': 1:1 stanzas come from the phone jid (+ sender_lid); 'lid': from the LID (+ sender_pn unless hidden) */
+	readonly addressing: 'pn' | 'lid'
+	/** the jid its 1:1 stanzas come from (LID when LID-addressed) */
+	readonly addressJid: string
+	/** stop hiding the number: later stanzas carry sender_pn / participant_pn */
+	revealPhone(): void
 	sendText(toPhone: string, text: string, opts?: { quoted?: QuotedRef }): Promise<{ id: string }>
 	sendMedia(toPhone: string, media: MediaInput): Promise<{ id: string }>
 	/** any message content (location, contact card, reaction, …) to the account `toPhone` */

@@ -110,6 +110,18 @@ export class StoreObserver implements SessionObserver {
     ])
   }
 
+  /**
+   * LID/phone pairs the event bridge worked out for a message (from the key, or Baileys' own LID
+   * store) file both ids under one chat. Subscribed before webhooks and Socket.IO, so a receiver
+   * that reads the store on the event already sees one chat.
+   */
+  learnIdentities(bus: EventBus): () => void {
+    return bus.on('message-upsert', ({ token, chat, sender }) => {
+      const pairs = [chat, sender].flatMap((p) => (p.phone && p.lid ? [{ lid: p.lid, pn: p.jid }] : []))
+      if (pairs.length) this.run(token, 'mapJids', [() => this.store.mapJids(token, pairs)])
+    })
+  }
+
   /** Forget an instance's rows when it is logged out or deleted (a new login may be another phone). */
   wipeOnLogout(bus: EventBus): () => void {
     return bus.on('connection-state', ({ token, state }) => {

@@ -19,11 +19,11 @@ export interface RouterDeps {
   onEnqueued(deliveries: Delivery[]): void
 }
 
-/** The JSON body: the seed's {token, key, message} plus `event` for messages; {event, token, …payload} otherwise. */
+/** The JSON body: the seed's {token, key, message} plus `event`, `chat`, `sender` for messages; {event, token, …payload} otherwise. */
 export function webhookBody<E extends GatewayEventName>(event: E, payload: GatewayEvents[E]): string {
   if (event === 'message-upsert') {
     const p = payload as GatewayEvents['message-upsert']
-    return JSON.stringify({ event, token: p.token, key: p.key, message: p.message }, jsonReplacer)
+    return JSON.stringify({ event, token: p.token, key: p.key, message: p.message, chat: p.chat, sender: p.sender }, jsonReplacer)
   }
   return JSON.stringify({ event, ...payload }, jsonReplacer)
 }

@@ -4,7 +4,7 @@ import { body, param } from 'express-validator'
 import type { GatewayApp } from '../../app.js'
 import { badRequest, conflict, notFound } from '../../errors.js'
 import { jidUser } from '../../messaging/jid.js'
-import type { Simulator } from '../../simulator/index.js'
+import type { SimContact, Simulator } from '../../simulator/index.js'
 import { defineRoutes } from '../route.js'
 import { tokenIn } from '../validators.js'
 
@@ -18,6 +18,11 @@ function accountPhone(gw: GatewayApp, token: string): string {
   if (session.state !== 'open' || !phone) throw conflict(`instance "${token}" is not connected (state: ${session.state})`)
   return phone
 }
+
+/** A simulated contact as the sandbox API shows it. */
+const contactView = (c: SimContact) => ({
+  number: c.number, jid: c.jid, lid: c.lid, onWhatsApp: c.onWhatsApp, name: c.name, hidePhone: c.hidePhone, devices: 1,
+})
 
 export function sandboxRoutes(gw: GatewayApp, sim: Simulator) {
   const requireContact = (number: string) => {
@@ -43,7 +48,7 @@ export function sandboxRoutes(gw: GatewayApp, sim: Simulator) {
       path: '/sandbox/contacts',
       tag: 'Sandbox',
       summary: 'Simulated contacts',
-      handler: () => sim.contacts().map((c) => ({ number: c.number, jid: c.jid, onWhatsApp: c.onWhatsApp, name: c.name })),
+      handler: () => sim.contacts().map(contactView),
     },
     {
       method: 'post',
@@ -55,12 +60,15 @@ export function sandboxRoutes(gw: GatewayApp, sim: Simulator) {
         body('onWhatsApp').optional().isBoolean().withMessage('must be a boolean'),
         body('name').optional().isString().isLength({ max: 100 }),
         body('echo').optional().isBoolean(),
+        body('hidePhone').optional().isBoolean().withMessage('must be a boolean'),
+        body('addressing').optional().isIn(['pn', 'lid']).withMessage('must be pn or lid'),
       ],
       handler: async (req) => {
-        const { number, onWhatsApp, name, echo } = req.body as { number?: string; onWhatsApp?: boolean; name?: string; echo?: boolean }
+        const { number, onWhatsApp, name, echo, hidePhone, addressing } = req.body as {
+          number?: string; onWhatsApp?: boolean; name?: string; echo?: boolean; hidePhone?: boolean; addressing?: 'pn' | 'lid'
+        }
         if (number && sim.contact(number)) throw conflict(`contact ${number} already exists`)
-        const c = await sim.createContact({ number, onWhatsApp, name, echo })
-        return { number: c.number, jid: c.jid, onWhatsApp: c.onWhatsApp, name: c.name }
+        return contactView(await sim.createContact({ number, onWhatsApp, name, echo, hidePhone, addressing }))
       },
     },
     {
