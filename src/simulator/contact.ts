@@ -110,8 +110,9 @@ export class ContactImpl implements SimContact {
 
 	// ---- gateway -> contact -------------------------------------------------------------------
 
-	receiveDirect(account: AccountState, stanza: BinaryNode, enc: BinaryNode): void {
-		const address = companionAddress(account) // captured now: the account may re-link later
+	/** `address`: the sending device's Signal address (default the account's companion; the phone is device 0). */
+	receiveDirect(account: AccountState, stanza: BinaryNode, enc: BinaryNode, address = companionAddress(account)): void {
+		// address captured now: the account may re-link later
 		this.inbound
 			.run(async () => {
 				const message = await this.device.run(() => this.device.decrypt(address, encType(enc), contentBuffer(enc) ?? Buffer.alloc(0)))

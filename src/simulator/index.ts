@@ -1,7 +1,7 @@
 // Public API: a hermetic simulated WhatsApp server that the real, unmodified Baileys client connects to
 // (config.waWebSocketUrl = sim.wsUrl, WA_CERT_DETAILS.PUBLIC_KEY = sim.rootPublicKey). See docs/simulator.md.
 import { EventEmitter } from 'node:events'
-import { Curve, type BinaryNode, type KeyPair } from '@whiskeysockets/baileys'
+import { Curve, type BinaryNode, type KeyPair, type proto } from '@whiskeysockets/baileys'
 import pino, { type Logger } from 'pino'
 import { accountView, lidFor } from './accounts.js'
 import { ContactImpl } from './contact.js'
@@ -10,6 +10,7 @@ import { Hub } from './hub.js'
 import { makeCertificate, MediaHost, type TlsMaterial } from './media-host.js'
 import { createTrustChain } from './noise.js'
 import { loadState, Persistence } from './persistence.js'
+import { PhoneDevices } from './phone.js'
 import { SignalDevice } from './signal-device.js'
 import type { ReceivedMessage, SimAccount, SimContact, SimGroup, SimulatorOptions } from './types.js'
 import { firstChild, withTimeout } from './util.js'
@@ -47,6 +48,7 @@ export declare interface Simulator {
 
 export class Simulator extends EventEmitter {
 	private readonly hub: Hub
+	private readonly phones: PhoneDevices
 	private port = 0
 	private contactSeq = 0
 	private persistence?: Persistence
@@ -59,6 +61,7 @@ export class Simulator extends EventEmitter {
 	) {
 		super()
 		this.hub = new Hub(logger, createTrustChain(root), media, this)
+		this.phones = new PhoneDevices(this.hub)
 	}
 
 	static async start(opts: SimulatorOptions = {}): Promise<Simulator> {
@@ -141,6 +144,22 @@ export class Simulator extends EventEmitter {
 	/** The phone of `phone` types the code from sock.requestPairingCode(phone). */
 	enterPairingCode(phone: string, code: string): Promise<void> {
 		return this.hub.pairing.enterPairingCode(phone, code)
+	}
+
+	/**
+	 * The account's own phone (device 0) sends a text to a contact (`to`: number, phone jid or LID):
+	 * the contact receives it, and the linked companion gets the `deviceSentMessage` copy (fromMe).
+	 */
+	phoneSendText(phone: string, to: string, text: string): Promise<{ id: string }> {
+		return this.phoneSendMessage(phone, to, { conversation: text })
+	}
+
+	phoneSendMessage(phone: string, to: string, message: proto.IMessage): Promise<{ id: string }> {
+		const account = this.hub.accounts.get(phone.replace(/[^0-9]/g, ''))
+		if (!account) throw new Error(`phoneSend: no account ${phone}`)
+		const peer = this.hub.peerOf(to.includes('@') ? to : `${to.replace(/[^0-9]/g, '')}@s.whatsapp.net`)
+		if (peer?.kind !== 'contact') throw new Error(`phoneSend: ${to} is not a simulated contact`)
+		return this.phones.send(account, peer.contact, message)
 	}
 
 	/** The phone removes the linked device: a live client closes with 401; later logins get 401 too. */
