@@ -112,6 +112,27 @@ export function sandboxRoutes(gw: GatewayApp, sim: Simulator) {
     },
     {
       method: 'post',
+      path: '/sandbox/phone/send',
+      tag: 'Sandbox',
+      summary: 'The account\'s own phone sends a text to a contact (`to`: number or …@lid); the gateway sees it as a fromMe message',
+      validators: [
+        tokenIn(),
+        body('to').isString().matches(/^(\+?[\d\s-]{5,20}|\d{5,20}@(s\.whatsapp\.net|lid))$/).withMessage('must be a contact\'s number or jid'),
+        body('text').isString().isLength({ min: 1, max: 65_536 }),
+      ],
+      handler: async (req) => {
+        const phone = accountPhone(gw, String(req.body.token))
+        const to = String(req.body.to)
+        if (!to.includes('@')) requireContact(digits(to))
+        try {
+          return await sim.phoneSendText(phone, to, String(req.body.text))
+        } catch (err) {
+          throw badRequest(err instanceof Error ? err.message : String(err))
+        }
+      },
+    },
+    {
+      method: 'post',
       path: '/sandbox/logout',
       tag: 'Sandbox',
       summary: 'The phone removes the linked device (the gateway sees a 401 logout)',
