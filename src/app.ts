@@ -106,7 +106,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
       qrTimeoutMs: config.qrTimeoutMs,
       reconnectBaseMs: config.reconnectBaseMs,
       reconnectCapMs: config.reconnectCapMs,
-      syncHistory: sandbox ? false : config.syncHistory,
+      syncHistory: config.syncHistory, // the sandbox links like production: the simulated phone pushes history
       waWebSocketUrl: sandbox?.wsUrl ?? config.waWebSocketUrl,
       fetchAgent: sandbox ? new Agent({ ca: sandbox.caPem, keepAlive: true }) : undefined,
     },

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ALL_EVENTS } from '../events/bus.js'
+import type { SyncHistoryMode } from '../sessions/history-mode.js'
 import { writeFileAtomicSync } from '../util/atomic-write.js'
 
 export interface Config {
@@ -38,7 +39,8 @@ export interface Config {
   reconnectBaseMs: number
   reconnectCapMs: number
   /** Ask WhatsApp for recent history on first login (feeds the store); off in sandbox mode. */
-  syncHistory: boolean
+  /** SYNC_HISTORY: how much chat history the phone sends on link (docs/history.md) */
+  syncHistory: SyncHistoryMode
   qrMaxRefreshes: number
   /** How long each QR lives before Baileys shows the next one (unset: WhatsApp Web's 60 s, then 20 s). */
   qrTimeoutMs?: number
@@ -82,6 +84,16 @@ function bool(env: Env, name: string, def: boolean): boolean {
   if (['true', '1', 'yes', 'on'].includes(raw)) return true
   if (['false', '0', 'no', 'off'].includes(raw)) return false
   throw new ConfigError(name, `must be true or false, got "${raw}"`)
+}
+
+/** off | recent (default) | full; the old true/false still mean recent/off. */
+function syncHistoryMode(env: Env, name: string): SyncHistoryMode {
+  const raw = str(env, name)?.toLowerCase()
+  if (raw === undefined) return 'recent'
+  if (raw === 'off' || raw === 'recent' || raw === 'full') return raw
+  if (['true', '1', 'yes', 'on'].includes(raw)) return 'recent'
+  if (['false', '0', 'no'].includes(raw)) return 'off'
+  throw new ConfigError(name, `must be off, recent or full, got "${raw}"`)
 }
 
 /** A comma list of bus event names a webhook may receive (webhook-delivery itself would loop), or '*'. */
@@ -159,7 +171,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxReconnects: int(env, 'MAX_RECONNECTS', 10, 1, 1000),
     reconnectBaseMs: int(env, 'RECONNECT_BASE_MS', 1000, 1, 600_000),
     reconnectCapMs: int(env, 'RECONNECT_CAP_MS', 60_000, 1, 3_600_000),
-    syncHistory: bool(env, 'SYNC_HISTORY', !bool(env, 'WA_SANDBOX', false)),
+    syncHistory: syncHistoryMode(env, 'SYNC_HISTORY'),
     qrMaxRefreshes: int(env, 'QR_MAX_REFRESHES', 5, 1, 100),
     qrTimeoutMs: str(env, 'QR_TIMEOUT_MS') === undefined ? undefined : int(env, 'QR_TIMEOUT_MS', 0, 100, 600_000),
     pairingConcurrency: int(env, 'PAIRING_CONCURRENCY', 8, 1, 256),

@@ -5,7 +5,7 @@
 import type { WASocket } from '@whiskeysockets/baileys'
 import type { EventBus, WireMessage } from '../events/bus.js'
 import type { Logger } from '../logger.js'
-import { MessageIdentities } from './identity.js'
+import { isDeviceSync, MessageIdentities } from './identity.js'
 
 export function bridgeSocketEvents(token: string, sock: WASocket, bus: EventBus, logger?: Logger): void {
   const identities = new MessageIdentities(sock)
@@ -16,6 +16,7 @@ export function bridgeSocketEvents(token: string, sock: WASocket, bus: EventBus,
 
   sock.ev.on('messages.upsert', ({ messages, type }) => inOrder('messages.upsert', async () => {
     for (const m of messages) {
+      if (isDeviceSync(m)) continue
       const { chat, sender, key } = await identities.describe(m)
       const message = { ...m, key } as unknown as WireMessage
       bus.emit('message-upsert', { token, key, message, type, chat, sender })

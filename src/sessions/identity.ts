@@ -92,4 +92,13 @@ export class MessageIdentities {
   }
 }
 
+/**
+ * Device-to-device plumbing from the account's own phone (history sync chunks, app-state keys):
+ * Baileys upserts them like messages, but they are nobody's chat message.
+ */
+export function isDeviceSync(m: WAMessage): boolean {
+  const p = m.message?.protocolMessage
+  return m.category === 'peer' || !!(p?.historySyncNotification || p?.appStateSyncKeyShare || p?.appStateSyncKeyRequest)
+}
+
 const userOf = (jid: string): string => jid.slice(0, jid.indexOf('@'))

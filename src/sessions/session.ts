@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js'
 import { backoffDelay } from '../util/backoff.js'
 import type { Semaphore } from '../util/semaphore.js'
 import { isPaired, type AuthHandle, type AuthStore } from './auth-state.js'
+import { historyOptions, type SyncHistoryMode } from './history-mode.js'
 
 /** Something that wants every socket of every session (store ingestion, metrics). */
 export interface SessionObserver {
@@ -27,7 +28,7 @@ export interface SessionDeps {
     maxReconnects: number
     qrMaxRefreshes: number
     qrTimeoutMs?: number
-    syncHistory: boolean
+    syncHistory: SyncHistoryMode
     reconnectBaseMs: number
     reconnectCapMs: number
     waWebSocketUrl?: string
@@ -134,8 +135,7 @@ export class Session {
       waWebSocketUrl: options.waWebSocketUrl,
       qrTimeout: options.qrTimeoutMs,
       markOnlineOnConnect: false,
-      syncFullHistory: false,
-      shouldSyncHistoryMessage: () => options.syncHistory,
+      ...historyOptions(options.syncHistory),
       fetchAgent: options.fetchAgent,
       getMessage: async (key) => (this.deps.getMessage ? this.deps.getMessage(this.token, key) : undefined),
     })

@@ -12,6 +12,7 @@ import { MediaClient } from './media-crypto.js'
 import type { MediaHost } from './media-host.js'
 import type { TrustChain } from './noise.js'
 import { PairingManager } from './pairing.js'
+import { PhoneDevices } from './phone.js'
 import { takeUserKeyNode } from './prekeys.js'
 import { routeNode } from './router.js'
 import { SERVER_JID, unixTime } from './util.js'
@@ -29,6 +30,8 @@ export class Hub {
 	readonly groups: GroupRegistry
 	readonly pairing: PairingManager
 	readonly mediaClient: MediaClient
+	/** the accounts' own phones (device 0) */
+	readonly phones: PhoneDevices
 	refuseConnections = false
 	/** simulated latency before contacts' receipts (ms) */
 	latencyMs = 50
@@ -47,6 +50,7 @@ export class Hub {
 		this.accounts = new AccountRegistry(user => this.isTaken(user))
 		this.groups = new GroupRegistry(this)
 		this.pairing = new PairingManager(this)
+		this.phones = new PhoneDevices(this)
 		this.mediaClient = new MediaClient(media.caPem, () => media.host, () => media.auth)
 	}
 
@@ -186,6 +190,16 @@ export class Hub {
 			conn.sendTerminal({ tag: 'stream:error', attrs: { code: '401' }, content: [{ tag: 'conflict', attrs: { type: 'device_removed' } }] })
 		}
 		this.onChange()
+	}
+
+	/** The companion uploaded its pre-keys after a new link: the phone can now push the history it owes it. */
+	onBundleUploaded(account: AccountState): void {
+		const spec = account.history
+		if (!spec) return
+		account.history = undefined
+		this.phones
+			.pushHistory(account, [...this.contactsByNumber.values()], spec)
+			.catch((err: unknown) => this.logger.warn({ err, phone: account.phone }, 'history push failed'))
 	}
 
 	/**

@@ -6,16 +6,17 @@ import pino, { type Logger } from 'pino'
 import { accountView, lidFor } from './accounts.js'
 import { ContactImpl } from './contact.js'
 import { handleGroupIq } from './group-iq.js'
+import { DEFAULT_HISTORY, type HistorySpec } from './history.js'
 import { Hub } from './hub.js'
 import { makeCertificate, MediaHost, type TlsMaterial } from './media-host.js'
 import { createTrustChain } from './noise.js'
 import { loadState, Persistence } from './persistence.js'
-import { PhoneDevices } from './phone.js'
 import { SignalDevice } from './signal-device.js'
 import type { ReceivedMessage, SimAccount, SimContact, SimGroup, SimulatorOptions } from './types.js'
 import { firstChild, withTimeout } from './util.js'
 
 export type * from './types.js'
+export type { HistorySpec } from './history.js'
 
 const LOGOUT_CLOSE_WAIT_MS = 5000
 
@@ -48,7 +49,6 @@ export declare interface Simulator {
 
 export class Simulator extends EventEmitter {
 	private readonly hub: Hub
-	private readonly phones: PhoneDevices
 	private port = 0
 	private contactSeq = 0
 	private persistence?: Persistence
@@ -61,7 +61,6 @@ export class Simulator extends EventEmitter {
 	) {
 		super()
 		this.hub = new Hub(logger, createTrustChain(root), media, this)
-		this.phones = new PhoneDevices(this.hub)
 	}
 
 	static async start(opts: SimulatorOptions = {}): Promise<Simulator> {
@@ -136,9 +135,12 @@ export class Simulator extends EventEmitter {
 		return [...this.hub.contactsByNumber.values()]
 	}
 
-	/** A simulated phone (account `phone`, or a new generated number) scans the QR string Baileys emitted. */
-	scanQr(qr: string, phone?: string): Promise<{ phone: string }> {
-		return this.hub.pairing.scanQr(qr, phone)
+	/**
+	 * A simulated phone (account `phone`, or a new generated number) scans the QR string Baileys emitted.
+	 * After the companion's first login the phone pushes `history` (default 2 chats × 3 messages; false = none).
+	 */
+	scanQr(qr: string, phone?: string, opts: { history?: HistorySpec | false } = {}): Promise<{ phone: string }> {
+		return this.hub.pairing.scanQr(qr, phone, opts.history ?? DEFAULT_HISTORY)
 	}
 
 	/** The phone of `phone` types the code from sock.requestPairingCode(phone). */
@@ -159,7 +161,7 @@ export class Simulator extends EventEmitter {
 		if (!account) throw new Error(`phoneSend: no account ${phone}`)
 		const peer = this.hub.peerOf(to.includes('@') ? to : `${to.replace(/[^0-9]/g, '')}@s.whatsapp.net`)
 		if (peer?.kind !== 'contact') throw new Error(`phoneSend: ${to} is not a simulated contact`)
-		return this.phones.send(account, peer.contact, message)
+		return this.hub.phones.send(account, peer.contact, message)
 	}
 
 	/** The phone removes the linked device: a live client closes with 401; later logins get 401 too. */

@@ -37,6 +37,8 @@ export async function handleIq(hub: Hub, conn: SimConnection, iq: BinaryNode): P
 			return conn.send(iqResult(iq, [{ tag: 'props', attrs: { protocol: '1', hash: 'sim-props-1' }, content: [] }], SERVER_JID))
 		case 'blocklist':
 			return conn.send(iqResult(iq, [{ tag: 'list', attrs: {} }], SERVER_JID))
+		case 'w:sync:app:state':
+			return conn.send(appStateSync(iq))
 		case 'privacy':
 			if (type === 'get' && child?.tag === 'privacy') return conn.send(privacySettings(iq))
 			break
@@ -65,6 +67,7 @@ async function handleEncrypt(hub: Hub, account: AccountState | undefined, iq: Bi
 			account.bundle = applyUpload(account.bundle, iq)
 			account.lowPreKeysNotified = false
 			hub.onChange()
+			hub.onBundleUploaded(account)
 		} else if (account?.bundle && child?.tag === 'rotate') {
 			account.bundle = applyRotate(account.bundle, iq)
 			hub.onChange()
@@ -124,6 +127,19 @@ function profilePicture(hub: Hub, iq: BinaryNode): BinaryNode {
 	return iqResult(
 		iq,
 		[{ tag: 'picture', attrs: { id: '1700000000', type, url: hub.media.profilePictureUrl(target), direct_path: `/pp/${encodeURIComponent(target)}.jpg` } }],
+		SERVER_JID
+	)
+}
+
+/**
+ * App-state sync: every requested collection answered as up to date with no patches (the phone
+ * shares no app-state keys). An iq without its collections would make Baileys ask again forever.
+ */
+function appStateSync(iq: BinaryNode): BinaryNode {
+	const collections = childrenOf(getBinaryNodeChild(iq, 'sync'), 'collection')
+	return iqResult(
+		iq,
+		[{ tag: 'sync', attrs: {}, content: collections.map(c => ({ tag: 'collection', attrs: { name: c.attrs.name ?? '', version: c.attrs.version ?? '0' } })) }],
 		SERVER_JID
 	)
 }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { getBinaryNodeChild, getBinaryNodeChildBuffer, type BinaryNode } from '@whiskeysockets/baileys'
 import { buildPairSuccess, type AccountState } from './accounts.js'
 import type { SimConnection } from './connection.js'
+import { DEFAULT_HISTORY, type HistorySpec } from './history.js'
 import type { Hub } from './hub.js'
 import { finishCodePairing, makePrimaryHello, type PrimaryHello } from './pairing-code.js'
 import { deferred, iqResult, SERVER_JID, unixTime, withTimeout, type Deferred } from './util.js'
@@ -14,6 +15,8 @@ const LINK_TIMEOUT_MS = 15000
 interface PendingLink {
 	account: AccountState
 	deviceId: number
+	/** what the phone pushes after the first login (undefined: nothing) */
+	history?: HistorySpec
 	done: Deferred<void>
 }
 
@@ -47,7 +50,7 @@ export class PairingManager {
 	}
 
 	/** A phone scans the QR string Baileys emitted. Resolves once the companion signed (pair-device-sign). */
-	async scanQr(qr: string, phone?: string): Promise<{ phone: string }> {
+	async scanQr(qr: string, phone?: string, history: HistorySpec | false = DEFAULT_HISTORY): Promise<{ phone: string }> {
 		const data = qr.includes('#') ? qr.slice(qr.indexOf('#') + 1) : qr
 		const [ref = '', noiseB64 = '', identityB64 = '', advB64 = ''] = data.split(',')
 		const conn = this.refs.get(ref)
@@ -56,7 +59,7 @@ export class PairingManager {
 			throw new Error('scanQr: the QR noise key does not match the connection that received the ref')
 		}
 		const account = this.hub.accounts.ensure(phone ?? this.hub.accounts.freshPhone())
-		await this.sendPairSuccess(conn, account, Buffer.from(identityB64, 'base64'), Buffer.from(advB64, 'base64'))
+		await this.sendPairSuccess(conn, account, Buffer.from(identityB64, 'base64'), Buffer.from(advB64, 'base64'), history || undefined)
 		return { phone: account.phone }
 	}
 
@@ -126,6 +129,7 @@ export class PairingManager {
 		this.pending.delete(conn)
 		this.dropRefs(conn)
 		const { account, deviceId } = link
+		account.history = link.history
 		const old = account.connection
 		if (old && !old.closed && account.deviceId !== undefined) this.hub.unlink(account, true)
 		account.deviceId = deviceId
@@ -146,10 +150,16 @@ export class PairingManager {
 		for (const [phone, hello] of this.hellos) if (hello.conn === conn) this.hellos.delete(phone)
 	}
 
-	private async sendPairSuccess(conn: SimConnection, account: AccountState, clientIdentity: Buffer, advSecret: Buffer): Promise<void> {
+	private async sendPairSuccess(
+		conn: SimConnection,
+		account: AccountState,
+		clientIdentity: Buffer,
+		advSecret: Buffer,
+		history: HistorySpec | undefined = DEFAULT_HISTORY
+	): Promise<void> {
 		if (this.pending.has(conn)) throw new Error('a phone is already linking this companion')
 		const deviceId = account.nextDeviceId++
-		const link: PendingLink = { account, deviceId, done: deferred<void>() }
+		const link: PendingLink = { account, deviceId, history, done: deferred<void>() }
 		this.pending.set(conn, link)
 		conn.send(buildPairSuccess(account, deviceId, clientIdentity, advSecret))
 		await withTimeout(link.done.promise, LINK_TIMEOUT_MS, `pairing ${account.phone}: no pair-device-sign within ${LINK_TIMEOUT_MS} ms`)

@@ -5,6 +5,7 @@ import type { BinaryNode, proto } from '@whiskeysockets/baileys'
 import { companionAddress, type AccountState } from './accounts.js'
 import type { ContactImpl } from './contact.js'
 import type { Hub } from './hub.js'
+import { historyChunks, historyNotification, type HistorySpec } from './history.js'
 import { SignalDevice } from './signal-device.js'
 import { newMessageId, SERVER_JID, unixTime } from './util.js'
 
@@ -44,26 +45,48 @@ export class PhoneDevices {
 			const outgoing: BinaryNode = { tag: 'message', attrs: { to: recipient, id, type: stanzaType, t: unixTime() } }
 			contact.receiveDirect(account, outgoing, { tag: 'enc', attrs: { v: '2', type: toContact.type }, content: toContact.ciphertext }, PhoneDevices.address(account))
 			// 2. the copy for the linked companion
-			const companion = companionAddress(account)
-			if (!(await device.hasSession(companion))) {
-				const keyNode = this.hub.takeAccountKeyNode(account, companion)
-				if (!keyNode) throw new Error(`account ${account.phone} has no pre-keys left`)
-				await device.injectSession(keyNode)
-			}
-			const copy = await device.encrypt(companion, { deviceSentMessage: { destinationJid: recipient, message } })
-			this.hub.deliver(account, {
-				tag: 'message',
-				attrs: {
-					...(lidAddressed
-						? { from: `${account.lid}:0@lid`, recipient, ...(contact.hidePhone ? {} : { peer_recipient_pn: contact.jid }) }
-						: { from: `${account.phone}:0@${SERVER_JID}`, recipient, peer_recipient_lid: contact.lid }),
-					id,
-					type: stanzaType,
-					t: unixTime()
-				},
-				content: [{ tag: 'enc', attrs: { v: '2', type: copy.type }, content: copy.ciphertext }]
+			await this.toCompanion(account, device, { deviceSentMessage: { destinationJid: recipient, message } }, {
+				...(lidAddressed
+					? { from: `${account.lid}:0@lid`, recipient, ...(contact.hidePhone ? {} : { peer_recipient_pn: contact.jid }) }
+					: { from: `${account.phone}:0@${SERVER_JID}`, recipient, peer_recipient_lid: contact.lid }),
+				id,
+				type: stanzaType
 			})
 		})
 		return { id }
+	}
+
+	/**
+	 * History for a newly linked companion, one peer message per chunk (`category="peer"`, from
+	 * the phone to its own device), sent one after another so at most one chunk is in memory.
+	 */
+	async pushHistory(account: AccountState, contacts: ContactImpl[], spec: HistorySpec): Promise<void> {
+		const device = this.deviceOf(account)
+		for (const chunk of historyChunks(contacts, spec)) {
+			await device.run(() =>
+				this.toCompanion(account, device, historyNotification(chunk), {
+					from: `${account.phone}:0@${SERVER_JID}`,
+					id: newMessageId(),
+					type: 'text',
+					category: 'peer'
+				})
+			)
+		}
+	}
+
+	/** Encrypts for the companion (a session from its uploaded bundle on first use) and delivers. Call inside device.run. */
+	private async toCompanion(account: AccountState, device: SignalDevice, message: proto.IMessage, attrs: Record<string, string>): Promise<void> {
+		const companion = companionAddress(account)
+		if (!(await device.hasSession(companion))) {
+			const keyNode = this.hub.takeAccountKeyNode(account, companion)
+			if (!keyNode) throw new Error(`account ${account.phone} has not uploaded pre-keys yet`)
+			await device.injectSession(keyNode)
+		}
+		const enc = await device.encrypt(companion, message)
+		this.hub.deliver(account, {
+			tag: 'message',
+			attrs: { ...attrs, t: unixTime() },
+			content: [{ tag: 'enc', attrs: { v: '2', type: enc.type }, content: enc.ciphertext }]
+		})
 	}
 }

@@ -3,6 +3,7 @@
 import type { BaileysEventMap, Chat, Contact, WASocket } from '@whiskeysockets/baileys'
 import type { EventBus } from '../events/bus.js'
 import type { Logger } from '../logger.js'
+import { isDeviceSync } from '../sessions/identity.js'
 import type { SessionObserver } from '../sessions/session.js'
 import { toSeconds } from './serialize.js'
 import type { ChatInput, ContactInput, MaybePromise, Store, StoredMessage } from './types.js'
@@ -100,7 +101,7 @@ export class StoreObserver implements SessionObserver {
       const named = groups.filter((g) => g.id && g.subject).map((g) => ({ id: g.id as string, name: g.subject }))
       return [() => s.upsertContacts(token, named), () => s.upsertChats(token, named)]
     })
-    on('messages.upsert', ({ messages }) => [() => s.upsertMessages(token, asStored(messages))])
+    on('messages.upsert', ({ messages }) => [() => s.upsertMessages(token, asStored(messages.filter((m) => !isDeviceSync(m))))])
     on('messages.update', (updates) => [
       () => s.updateMessages(token, updates.map(({ key, update }) => ({ key, update: update as Record<string, unknown> }))),
     ])

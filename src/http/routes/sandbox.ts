@@ -35,12 +35,19 @@ export function sandboxRoutes(gw: GatewayApp, sim: Simulator) {
       method: 'post',
       path: '/sandbox/scan',
       tag: 'Sandbox',
-      summary: 'A simulated phone scans the instance\'s current QR (optionally as `phone`)',
-      validators: [tokenIn(), body('phone').optional().customSanitizer(digits).isLength({ min: 5, max: 15 })],
+      summary: 'A simulated phone scans the instance\'s current QR (optionally as `phone`); after the first login it pushes `history` {chats, messages} (default 2 × 3)',
+      validators: [
+        tokenIn(),
+        body('phone').optional().customSanitizer(digits).isLength({ min: 5, max: 15 }),
+        body('history').optional().isObject().withMessage('must be {chats, messages}'),
+        body('history.chats').if(body('history').exists()).isInt({ min: 0, max: 100_000 }).withMessage('must be 0-100000').toInt(),
+        body('history.messages').if(body('history').exists()).isInt({ min: 0, max: 100_000 }).withMessage('must be 0-100000').toInt(),
+      ],
       handler: async (req) => {
         const session = gw.sessions.require(String(req.body.token))
         if (!session.qr) throw conflict(`instance "${session.token}" shows no QR (state: ${session.state})`)
-        return sim.scanQr(session.qr, req.body.phone as string | undefined)
+        const history = req.body.history as { chats: number; messages: number } | undefined
+        return sim.scanQr(session.qr, req.body.phone as string | undefined, history ? { history } : {})
       },
     },
     {
