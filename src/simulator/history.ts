@@ -1,11 +1,10 @@
-// History the phone pushes to a newly linked companion: chats × messages with simulated contacts
-// (and made-up numbers beyond them), push names and LID mappings, in HistorySync chunks.
+// History the phone pushes to a newly linked companion: chats × messages with made-up
+// correspondents, their push names and LID mappings, in HistorySync chunks.
 // Real WhatsApp uploads each chunk to the media CDN; Baileys downloads by directPath from
 // mmg.whatsapp.net with no host override, so the simulator inlines every chunk instead
 // (`initialHistBootstrapInlinePayload`, which Baileys reads for any chunk).
 import { deflateSync } from 'node:zlib'
 import { proto } from '@whiskeysockets/baileys'
-import type { ContactImpl } from './contact.js'
 import { newMessageId, SERVER_JID } from './util.js'
 
 export interface HistorySpec {
@@ -22,12 +21,17 @@ const MESSAGES_PER_CHUNK = 2000
 
 interface HistoryChat { jid: string; lid?: string; name: string }
 
-const historyChats = (contacts: ContactImpl[], count: number): HistoryChat[] => {
-	const out: HistoryChat[] = contacts
-		.filter(c => c.onWhatsApp)
-		.slice(0, count)
-		.map(c => (c.hidePhone ? { jid: c.lid, name: c.name } : { jid: c.jid, lid: c.lid, name: c.name }))
-	for (let i = out.length; i < count; i++) out.push({ jid: `1666${`${1000000 + i}`}@${SERVER_JID}`, name: `History ${i + 1}` })
+/**
+ * Made-up correspondents (not simulated contacts, so live chats stay as tests left them): each has
+ * a number and a LID; every fourth hides its number (a LID-only chat, no mapping).
+ */
+const historyChats = (count: number): HistoryChat[] => {
+	const out: HistoryChat[] = []
+	for (let i = 0; i < count; i++) {
+		const name = `History ${i + 1}`
+		const lid = `1777${`${10000000000 + i}`}@lid`
+		out.push(i % 4 === 3 ? { jid: lid, name } : { jid: `1666${`${1000000 + i}`}@${SERVER_JID}`, lid, name })
+	}
 	return out
 }
 
@@ -62,8 +66,8 @@ function conversation(chat: HistoryChat, messages: number, newest: number): prot
  * The HistorySync chunks for one link: INITIAL_BOOTSTRAP first, RECENT for the rest (progress
  * reaching 100 on the last), then PUSH_NAME. Built lazily so only one chunk is in memory at a time.
  */
-export function* historyChunks(contacts: ContactImpl[], spec: HistorySpec): Generator<proto.IHistorySync> {
-	const chats = historyChats(contacts, spec.chats)
+export function* historyChunks(spec: HistorySpec): Generator<proto.IHistorySync> {
+	const chats = historyChats(spec.chats)
 	const perChunk = Math.max(1, Math.floor(MESSAGES_PER_CHUNK / Math.max(1, spec.messages)))
 	const now = Math.floor(Date.now() / 1000) - 60
 	const total = Math.max(1, Math.ceil(chats.length / perChunk))

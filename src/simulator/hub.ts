@@ -13,6 +13,7 @@ import type { MediaHost } from './media-host.js'
 import type { TrustChain } from './noise.js'
 import { PairingManager } from './pairing.js'
 import { PhoneDevices } from './phone.js'
+import { CallRegistry } from './calls.js'
 import { takeUserKeyNode } from './prekeys.js'
 import { routeNode } from './router.js'
 import { SERVER_JID, unixTime } from './util.js'
@@ -32,6 +33,7 @@ export class Hub {
 	readonly mediaClient: MediaClient
 	/** the accounts' own phones (device 0) */
 	readonly phones: PhoneDevices
+	readonly calls: CallRegistry
 	refuseConnections = false
 	/** simulated latency before contacts' receipts (ms) */
 	latencyMs = 50
@@ -51,6 +53,7 @@ export class Hub {
 		this.groups = new GroupRegistry(this)
 		this.pairing = new PairingManager(this)
 		this.phones = new PhoneDevices(this)
+		this.calls = new CallRegistry(this)
 		this.mediaClient = new MediaClient(media.caPem, () => media.host, () => media.auth)
 	}
 
@@ -82,6 +85,7 @@ export class Hub {
 	}
 
 	async close(): Promise<void> {
+		this.calls.stop()
 		for (const conn of this.connections) conn.drop()
 		await this.mediaClient.close()
 		const wss = this.wss
@@ -198,7 +202,7 @@ export class Hub {
 		if (!spec) return
 		account.history = undefined
 		this.phones
-			.pushHistory(account, [...this.contactsByNumber.values()], spec)
+			.pushHistory(account, spec)
 			.catch((err: unknown) => this.logger.warn({ err, phone: account.phone }, 'history push failed'))
 	}
 

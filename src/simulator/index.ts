@@ -6,6 +6,7 @@ import pino, { type Logger } from 'pino'
 import { accountView, lidFor } from './accounts.js'
 import { ContactImpl } from './contact.js'
 import { handleGroupIq } from './group-iq.js'
+import type { SimCall } from './calls.js'
 import { DEFAULT_HISTORY, type HistorySpec } from './history.js'
 import { Hub } from './hub.js'
 import { makeCertificate, MediaHost, type TlsMaterial } from './media-host.js'
@@ -17,6 +18,7 @@ import { firstChild, withTimeout } from './util.js'
 
 export type * from './types.js'
 export type { HistorySpec } from './history.js'
+export type { SimCall, SimCallStatus } from './calls.js'
 
 const LOGOUT_CLOSE_WAIT_MS = 5000
 
@@ -40,6 +42,7 @@ export declare interface Simulator {
 	on(event: 'contact-message', fn: (m: ReceivedMessage) => void): this
 	on(event: 'account-connected' | 'account-disconnected', fn: (a: SimAccount) => void): this
 	on(event: 'account-logged-out', fn: (phone: string) => void): this
+	on(event: 'call', fn: (c: SimCall) => void): this
 	on(event: string, fn: (...args: unknown[]) => void): this
 	once(event: 'contact-message', fn: (m: ReceivedMessage) => void): this
 	once(event: 'account-connected' | 'account-disconnected', fn: (a: SimAccount) => void): this
@@ -162,6 +165,26 @@ export class Simulator extends EventEmitter {
 		const peer = this.hub.peerOf(to.includes('@') ? to : `${to.replace(/[^0-9]/g, '')}@s.whatsapp.net`)
 		if (peer?.kind !== 'contact') throw new Error(`phoneSend: ${to} is not a simulated contact`)
 		return this.hub.phones.send(account, peer.contact, message)
+	}
+
+	/** Contact `number` calls the account `phone`; rings for ringMs (default 45 s) unless rejected or hung up. */
+	call(number: string, phone: string, opts: { video?: boolean; ringMs?: number } = {}): SimCall {
+		const contact = this.hub.contactsByNumber.get(number.replace(/[^0-9]/g, ''))
+		if (!contact || !contact.onWhatsApp) throw new Error(`call: ${number} is not a simulated contact on WhatsApp`)
+		const account = this.hub.accounts.get(phone.replace(/[^0-9]/g, ''))
+		if (!account?.connection || account.connection.closed) throw new Error(`call: account ${phone} is not connected`)
+		return this.hub.calls.offer(contact, account, opts)
+	}
+
+	/** The caller hangs up a ringing call (the account sees it missed). */
+	hangUp(callId: string): void {
+		this.hub.calls.hangUp(callId)
+	}
+
+	/** Calls made by contact `number` (or all), oldest first. */
+	calls(number?: string): SimCall[] {
+		const n = number?.replace(/[^0-9]/g, '')
+		return this.hub.calls.list(c => !n || c.from === n)
 	}
 
 	/** The phone removes the linked device: a live client closes with 401; later logins get 401 too. */

@@ -60,9 +60,9 @@ export class PhoneDevices {
 	 * History for a newly linked companion, one peer message per chunk (`category="peer"`, from
 	 * the phone to its own device), sent one after another so at most one chunk is in memory.
 	 */
-	async pushHistory(account: AccountState, contacts: ContactImpl[], spec: HistorySpec): Promise<void> {
+	async pushHistory(account: AccountState, spec: HistorySpec): Promise<void> {
 		const device = this.deviceOf(account)
-		for (const chunk of historyChunks(contacts, spec)) {
+		for (const chunk of historyChunks(spec)) {
 			await device.run(() =>
 				this.toCompanion(account, device, historyNotification(chunk), {
 					from: `${account.phone}:0@${SERVER_JID}`,

@@ -19,8 +19,13 @@ export function routeNode(hub: Hub, conn: SimConnection, node: BinaryNode): void
 			return onAccountMessage(hub, conn, node)
 		case 'receipt':
 			return onAccountReceipt(hub, conn, node)
+		case 'call': {
+			const account = conn.phone ? hub.accounts.get(conn.phone) : undefined
+			if (account) hub.calls.onClientCall(account, node)
+			return
+		}
 		default:
-			// ack, presence, chatstate, ib (unified_session), call…: nothing to answer
+			// ack, presence, chatstate, ib (unified_session)…: nothing to answer
 			hub.logger.trace({ tag: node.tag, attrs: node.attrs }, 'ignored client node')
 	}
 }
