@@ -147,8 +147,8 @@ export class Simulator extends EventEmitter {
 	}
 
 	/** The phone of `phone` types the code from sock.requestPairingCode(phone). */
-	enterPairingCode(phone: string, code: string): Promise<void> {
-		return this.hub.pairing.enterPairingCode(phone, code)
+	enterPairingCode(phone: string, code: string, opts: { history?: HistorySpec | false } = {}): Promise<void> {
+		return this.hub.pairing.enterPairingCode(phone, code, undefined, opts.history ?? DEFAULT_HISTORY)
 	}
 
 	/**

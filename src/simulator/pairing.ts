@@ -33,7 +33,7 @@ export class PairingManager {
 	private readonly pending = new Map<SimConnection, PendingLink>()
 	private readonly hellos = new Map<string, CompanionHello>()
 	private readonly helloWaiters = new Map<string, Deferred<CompanionHello>[]>()
-	private readonly codeStates = new Map<SimConnection, { account: AccountState; hello: PrimaryHello; done: Deferred<void> }>()
+	private readonly codeStates = new Map<SimConnection, { account: AccountState; hello: PrimaryHello; done: Deferred<void>; history?: HistorySpec }>()
 
 	constructor(private readonly hub: Hub) {}
 
@@ -81,13 +81,13 @@ export class PairingManager {
 	 * The phone of `phone` types `code`. requestPairingCode resolves before the server has seen
 	 * companion_hello, so wait for it first.
 	 */
-	async enterPairingCode(phone: string, code: string, timeoutMs = 10000): Promise<void> {
+	async enterPairingCode(phone: string, code: string, timeoutMs = 10000, history: HistorySpec | false = DEFAULT_HISTORY): Promise<void> {
 		const hello = await withTimeout(this.waitForHello(phone), timeoutMs, `enterPairingCode: no companion_hello for ${phone} within ${timeoutMs} ms`)
 		this.hellos.delete(phone)
 		const account = this.hub.accounts.ensure(phone)
 		const primary = await makePrimaryHello(code.replace(/[^0-9A-Za-z]/g, '').toUpperCase(), hello.wrappedEphemeral)
 		const done = deferred<void>()
-		this.codeStates.set(hello.conn, { account, hello: primary, done })
+		this.codeStates.set(hello.conn, { account, hello: primary, done, history: history || undefined })
 		hello.conn.send({
 			tag: 'notification',
 			attrs: { from: SERVER_JID, type: 'link_code_companion_reg', id: `lc-${hello.conn.id}`, t: unixTime() },
@@ -116,7 +116,7 @@ export class PairingManager {
 			const bundle = Buffer.from(getBinaryNodeChildBuffer(reg, 'link_code_pairing_wrapped_key_bundle') ?? [])
 			const identity = Buffer.from(getBinaryNodeChildBuffer(reg, 'companion_identity_public') ?? [])
 			const { advSecret, clientIdentity } = finishCodePairing(state.hello, state.account.accountKey, bundle, identity)
-			this.sendPairSuccess(conn, state.account, clientIdentity, advSecret).then(state.done.resolve, state.done.reject)
+			this.sendPairSuccess(conn, state.account, clientIdentity, advSecret, state.history).then(state.done.resolve, state.done.reject)
 		} catch (err) {
 			state.done.reject(new Error(`enterPairingCode: wrong code or bad key bundle (${(err as Error).message})`))
 		}
@@ -155,7 +155,8 @@ export class PairingManager {
 		account: AccountState,
 		clientIdentity: Buffer,
 		advSecret: Buffer,
-		history: HistorySpec | undefined = DEFAULT_HISTORY
+		/** what the phone pushes after the first login; undefined: nothing */
+		history: HistorySpec | undefined
 	): Promise<void> {
 		if (this.pending.has(conn)) throw new Error('a phone is already linking this companion')
 		const deviceId = account.nextDeviceId++
