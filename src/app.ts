@@ -27,6 +27,8 @@ import { createMetrics, type Metrics } from './metrics.js'
 import { SqliteAuthStore } from './sessions/auth-state.js'
 import { SessionManager } from './sessions/manager.js'
 import { bridgeSocketEvents } from './sessions/event-bridge.js'
+import { callRejecter, CallSettingsStore } from './sessions/calls.js'
+import { callRoutes } from './http/routes/calls.js'
 import { createWebhooks, type Webhooks } from './events/webhooks/index.js'
 import { storeRoutes } from './http/routes/store.js'
 import { webhookRoutes } from './http/routes/webhooks.js'
@@ -90,13 +92,18 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   const db = openDatabase(config.dataDir)
   const store = config.store ? (opts.store ?? new SqliteStore(db)) : undefined
   const storeObserver = store ? new StoreObserver(store, logger) : undefined
+  const callSettings = new CallSettingsStore(db, { reject: config.rejectCalls, message: config.rejectCallsMessage })
   const sessions = new SessionManager({
     authStore: new SqliteAuthStore(config.credentialsDir),
     bus,
     logger,
     // Baileys events → bus (messages, receipts, groups); Socket.IO and webhooks forward the bus.
     // The store listens first, so a message is stored before the bus announces it.
-    observers: [...(storeObserver ? [storeObserver] : []), { attach: (token, sock) => bridgeSocketEvents(token, sock, bus, logger) }],
+    observers: [
+      ...(storeObserver ? [storeObserver] : []),
+      { attach: (token, sock) => bridgeSocketEvents(token, sock, bus, logger) },
+      callRejecter(callSettings, logger),
+    ],
     getMessage: store ? storeGetMessage(store) : undefined,
     pairingConcurrency: config.pairingConcurrency,
     autostartConcurrency: config.autostartConcurrency,
@@ -120,7 +127,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
     findMessage: store ? (token, id) => store.findMessage(token, id) : undefined,
   })
   await messenger.clearTemp() // before listening: no upload of a live request can be in there yet
-  const routes: RouteDef[] = [...instanceRoutes(sessions)]
+  const routes: RouteDef[] = [...instanceRoutes(sessions), ...callRoutes(callSettings)]
   routes.push(...messageRoutes(messenger, config), ...mediaRoutes(messenger), ...bulkRoutes(messenger))
   routes.push(...groupRoutes(new GroupService(sessions)))
   const scheduler = new Scheduler({

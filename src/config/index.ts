@@ -38,9 +38,11 @@ export interface Config {
   maxReconnects: number
   reconnectBaseMs: number
   reconnectCapMs: number
-  /** Ask WhatsApp for recent history on first login (feeds the store); off in sandbox mode. */
   /** SYNC_HISTORY: how much chat history the phone sends on link (docs/history.md) */
   syncHistory: SyncHistoryMode
+  /** REJECT_CALLS: reject incoming calls (instances may override); REJECT_CALLS_MESSAGE: text sent to the caller */
+  rejectCalls: boolean
+  rejectCallsMessage?: string
   qrMaxRefreshes: number
   /** How long each QR lives before Baileys shows the next one (unset: WhatsApp Web's 60 s, then 20 s). */
   qrTimeoutMs?: number
@@ -172,6 +174,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     reconnectBaseMs: int(env, 'RECONNECT_BASE_MS', 1000, 1, 600_000),
     reconnectCapMs: int(env, 'RECONNECT_CAP_MS', 60_000, 1, 3_600_000),
     syncHistory: syncHistoryMode(env, 'SYNC_HISTORY'),
+    rejectCalls: bool(env, 'REJECT_CALLS', false),
+    rejectCallsMessage: str(env, 'REJECT_CALLS_MESSAGE'),
     qrMaxRefreshes: int(env, 'QR_MAX_REFRESHES', 5, 1, 100),
     qrTimeoutMs: str(env, 'QR_TIMEOUT_MS') === undefined ? undefined : int(env, 'QR_TIMEOUT_MS', 0, 100, 600_000),
     pairingConcurrency: int(env, 'PAIRING_CONCURRENCY', 8, 1, 256),

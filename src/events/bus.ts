@@ -38,6 +38,8 @@ export interface GatewayEvents {
   /** Status changes of messages (delivered, read, played) and edits. */
   'message-update': { token: string; key: WireMessage['key']; update: Record<string, unknown> }
   'message-receipt': { token: string; key: WireMessage['key']; receipt: Record<string, unknown> }
+  /** A voice/video call to the account: offer, then timeout / reject / terminate / accept. */
+  call: { token: string; id: string; from: Omit<PersonIdentity, 'name'>; status: string; isVideo: boolean; isGroup: boolean }
   'group-update': { token: string; id: string; action: string; participants?: string[]; author?: string; update?: Record<string, unknown> }
   'send-progress': { token: string; batchId: string; done: number; total: number; sent: number; failed: number; lastResult: { number: string; ok: boolean; id?: string; error?: string } }
   'send-complete': { token: string; batchId: string; total: number; sent: number; failed: number }
@@ -74,6 +76,6 @@ export class EventBus {
 
 export const ALL_EVENTS: GatewayEventName[] = [
   'qrcode', 'pairing-code', 'qr-timeout', 'connection-state', 'connection-open', 'logged-out',
-  'message-upsert', 'message-update', 'message-receipt', 'group-update', 'send-progress', 'send-complete',
+  'message-upsert', 'message-update', 'message-receipt', 'call', 'group-update', 'send-progress', 'send-complete',
   'scheduler-run', 'webhook-delivery',
 ]

@@ -32,6 +32,12 @@ export function bridgeSocketEvents(token: string, sock: WASocket, bus: EventBus,
       bus.emit('message-receipt', { token, key, receipt: receipt as Record<string, unknown> })
     }
   }))
+  sock.ev.on('call', (calls) => inOrder('call', async () => {
+    for (const c of calls) {
+      const { jid, phone, lid } = await identities.caller(c.from, c.callerPn)
+      bus.emit('call', { token, id: c.id, from: { jid, phone, lid }, status: c.status, isVideo: !!c.isVideo, isGroup: !!c.isGroup })
+    }
+  }))
   sock.ev.on('group-participants.update', ({ id, participants, action, author }) => inOrder('group-participants.update', () => {
     bus.emit('group-update', { token, id, action, author, participants: participants.map((p) => p.phoneNumber ?? p.id) })
   }))

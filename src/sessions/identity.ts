@@ -47,6 +47,11 @@ export class MessageIdentities {
     return { chat, sender: key.fromMe ? me : person, key: phoneFirstKey(key, chat, person) }
   }
 
+  /** A caller (call offers name the LID or the phone jid, sometimes both). */
+  caller(from: string, callerPn: string | undefined): Promise<PersonIdentity> {
+    return this.person(from, callerPn, null)
+  }
+
   private async person(jid: string | null | undefined, alt: string | null | undefined, pushName: string | null): Promise<PersonIdentity> {
     const given = describePerson(jid, alt)
     const known: { pn?: string | null; lid?: string | null } = {}

@@ -7,7 +7,7 @@ import type { ContactImpl } from './contact.js'
 import type { Hub } from './hub.js'
 import { firstChild, newMessageId, unixTime } from './util.js'
 
-export type SimCallStatus = 'ringing' | 'rejected' | 'missed' | 'ended'
+export type SimCallStatus = 'ringing' | 'rejected' | 'missed'
 
 export interface SimCall {
 	id: string

@@ -25,6 +25,8 @@ const contactView = (c: SimContact) => ({
 })
 
 export function sandboxRoutes(gw: GatewayApp, sim: Simulator) {
+  /** call id → the instance token it was made to (the simulator only knows account numbers) */
+  const callTokens = new Map<string, string>()
   const requireContact = (number: string) => {
     const contact = sim.contact(number)
     if (!contact) throw notFound(`no simulated contact ${number}; see GET /api/sandbox/contacts`)
@@ -116,6 +118,38 @@ export function sandboxRoutes(gw: GatewayApp, sim: Simulator) {
           media: m.media ? { mimetype: m.media.mimetype, size: m.media.size, sha256: m.media.sha256, fileName: m.media.fileName } : undefined,
           receivedAt: m.receivedAt,
         })),
+    },
+    {
+      method: 'post',
+      path: '/sandbox/contacts/:number/call',
+      tag: 'Sandbox',
+      summary: 'The contact calls the instance\'s account {token, video?, ringMs? (default 45000: then it is missed)} → {id}',
+      validators: [
+        numberParam,
+        tokenIn(),
+        body('video').optional().isBoolean({ strict: true }).withMessage('must be true or false'),
+        body('ringMs').optional().isInt({ min: 10, max: 600_000 }).withMessage('must be 10-600000').toInt(),
+      ],
+      handler: (req) => {
+        const contact = requireContact(String(req.params.number))
+        const token = String(req.body.token)
+        const phone = accountPhone(gw, token)
+        if (!contact.onWhatsApp) throw badRequest(`contact ${contact.number} is not on WhatsApp`)
+        const call = sim.call(contact.number, phone, { video: req.body.video === true, ringMs: req.body.ringMs as number | undefined })
+        callTokens.set(call.id, token)
+        return { id: call.id }
+      },
+    },
+    {
+      method: 'get',
+      path: '/sandbox/contacts/:number/calls',
+      tag: 'Sandbox',
+      summary: 'Calls the contact made: [{id, token, status: ringing|rejected|missed, video}]',
+      validators: [numberParam],
+      handler: (req) => {
+        const contact = requireContact(String(req.params.number))
+        return sim.calls(contact.number).map((c) => ({ id: c.id, token: callTokens.get(c.id) ?? null, status: c.status, video: c.video }))
+      },
     },
     {
       method: 'post',
