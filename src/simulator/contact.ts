@@ -1,6 +1,6 @@
 // A simulated WhatsApp user with one real Signal device: receives (decrypts) what gateway accounts send,
 // and sends 1:1 / group messages and media to them.
-import { normalizeMessageContent, type BinaryNode, type proto } from '@whiskeysockets/baileys'
+import { encodeBigEndian, normalizeMessageContent, type BinaryNode, type proto } from '@whiskeysockets/baileys'
 import { companionAddress, pnJid, type AccountState } from './accounts.js'
 import type { Hub } from './hub.js'
 import { fetchMedia, uploadMedia } from './contact-media.js'
@@ -24,6 +24,8 @@ export interface ContactInit {
 export type ContactAddressing = 'pn' | 'lid'
 
 const DEFAULT_WAIT_MS = 10000
+/** WhatsApp clients give up asking for a message again after a few retries */
+const MAX_RETRIES = 3
 
 const encType = (enc: BinaryNode): 'pkmsg' | 'msg' => (enc.attrs.type === 'pkmsg' ? 'pkmsg' : 'msg')
 
@@ -39,6 +41,13 @@ export class ContactImpl implements SimContact {
 	private readonly inbound = new SerialQueue()
 	private readonly inbox = new Inbox<ReceivedMessage>()
 	private readonly receiptBox = new Inbox<ReceivedReceipt>()
+	private failNext = 0
+	private autoRetry = true
+	/** undecryptable message id → the jid it was addressed to (the retry receipt comes "from" it) */
+	private readonly failed = new Map<string, string>()
+	private readonly failures = new Inbox<string>()
+	/** retry receipts sent per message id */
+	private readonly retries = new Map<string, number>()
 
 	constructor(
 		private readonly hub: Hub,
@@ -110,12 +119,78 @@ export class ContactImpl implements SimContact {
 
 	// ---- gateway -> contact -------------------------------------------------------------------
 
+	/**
+	 * The next `n` messages from a gateway account fail to decrypt (as after a lost session): they
+	 * are dropped, and the contact asks for a retry at once (`retry: 'auto'`) or when told to
+	 * (`requestRetry`, e.g. after the gateway restarted so only its store still has the message).
+	 */
+	failDecrypts(n: number, retry: 'auto' | 'manual' = 'auto'): void {
+		this.failNext = n
+		this.autoRetry = retry === 'auto'
+	}
+
+	/** Ids of messages this contact could not decrypt, oldest first. */
+	undecryptable(): string[] {
+		return [...this.failed.keys()]
+	}
+
+	waitForDecryptFailure(pred: (id: string) => boolean = () => true, timeoutMs = DEFAULT_WAIT_MS): Promise<string> {
+		return this.failures.wait(pred, timeoutMs, `a decryption failure at contact ${this.number}`)
+	}
+
+	/**
+	 * Retry receipt for message `id` (`<receipt type=retry><retry count/><registration/>`): Baileys
+	 * re-sends it from its recent-message cache or its getMessage (the gateway's store).
+	 */
+	requestRetry(toPhone: string, id: string, count = 1): void {
+		const account = this.requireAccount(toPhone)
+		const t = unixTime()
+		this.hub.deliver(account, {
+			tag: 'receipt',
+			attrs: { from: this.failed.get(id) ?? this.addressJid, id, type: 'retry', t },
+			content: [
+				{ tag: 'retry', attrs: { count: `${count}`, id, t, v: '1' } },
+				{ tag: 'registration', attrs: {}, content: Buffer.from(encodeBigEndian(this.device.creds.registrationId)) }
+			]
+		})
+	}
+
+	/**
+	 * A real decryption failure (Bad MAC, no session, …): like WhatsApp clients, ask for the message
+	 * again (up to 3 times per message); Baileys answers with a fresh session and a re-send.
+	 */
+	private retryAfterFailure(account: AccountState, stanza: BinaryNode, address: string, err: unknown): void {
+		const id = stanza.attrs.id ?? ''
+		const count = (this.retries.get(id) ?? 0) + 1
+		this.hub.logger.warn({ err, contact: this.number, id, count }, 'contact could not decrypt; sending a retry receipt')
+		if (address !== companionAddress(account) || count > MAX_RETRIES) return
+		this.retries.set(id, count)
+		this.failed.set(id, stanza.attrs.to ?? this.jid)
+		this.failures.push(id)
+		this.requestRetry(account.phone, id, count)
+	}
+
 	/** `address`: the sending device's Signal address (default the account's companion; the phone is device 0). */
 	receiveDirect(account: AccountState, stanza: BinaryNode, enc: BinaryNode, address = companionAddress(account)): void {
+		if (this.failNext > 0 && address === companionAddress(account)) {
+			this.failNext--
+			const id = stanza.attrs.id ?? ''
+			this.failed.set(id, stanza.attrs.to ?? this.jid)
+			this.failures.push(id)
+			this.hub.logger.info({ contact: this.number, id }, 'contact could not decrypt (simulated); retry receipt follows')
+			if (this.autoRetry) this.requestRetry(account.phone, id)
+			return
+		}
 		// address captured now: the account may re-link later
 		this.inbound
 			.run(async () => {
-				const message = await this.device.run(() => this.device.decrypt(address, encType(enc), contentBuffer(enc) ?? Buffer.alloc(0)))
+				let message: proto.Message
+				try {
+					message = await this.device.run(() => this.device.decrypt(address, encType(enc), contentBuffer(enc) ?? Buffer.alloc(0)))
+				} catch (err) {
+					this.retryAfterFailure(account, stanza, address, err)
+					return
+				}
 				const m = await this.build(account, stanza, message, this.jid)
 				this.hub.onChange() // ratchet advanced
 				// delivery receipt "from" the address the gateway used, so its message key matches;

@@ -110,6 +110,13 @@ export interface SimContact {
 	readonly addressJid: string
 	/** stop hiding the number: later stanzas carry sender_pn / participant_pn */
 	revealPhone(): void
+	/** the next n messages from the account fail to decrypt; a retry receipt follows at once ('auto') or on requestRetry ('manual') */
+	failDecrypts(n: number, retry?: 'auto' | 'manual'): void
+	/** ids this contact could not decrypt */
+	undecryptable(): string[]
+	waitForDecryptFailure(pred?: (id: string) => boolean, timeoutMs?: number): Promise<string>
+	/** send the account `toPhone` a retry receipt for message `id` */
+	requestRetry(toPhone: string, id: string, count?: number): void
 	sendText(toPhone: string, text: string, opts?: { quoted?: QuotedRef }): Promise<{ id: string }>
 	sendMedia(toPhone: string, media: MediaInput): Promise<{ id: string }>
 	/** any message content (location, contact card, reaction, …) to the account `toPhone` */
