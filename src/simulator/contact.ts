@@ -49,11 +49,17 @@ export class ContactImpl implements SimContact {
 	/** retry receipts sent per message id */
 	private readonly retries = new Map<string, number>()
 
+	/** device id → Signal device; 0 is the phone (`device`), others are the contact's linked devices */
+	private readonly devices = new Map<number, SignalDevice>()
+
 	constructor(
 		private readonly hub: Hub,
 		init: ContactInit,
-		readonly device: SignalDevice
+		readonly device: SignalDevice,
+		extraDevices: SignalDevice[] = []
 	) {
+		this.devices.set(0, device)
+		extraDevices.forEach((d, i) => this.devices.set(i + 1, d))
 		this.number = init.number
 		this.lidUser = init.lidUser
 		this.name = init.name
@@ -61,6 +67,22 @@ export class ContactImpl implements SimContact {
 		this.echo = init.echo
 		this.hidePhone = !!init.hidePhone
 		this.addressing = init.hidePhone ? 'lid' : (init.addressing ?? 'pn')
+	}
+
+	/** Device ids of this contact: 0 (its phone) and 1… for its linked devices (web, desktop). */
+	deviceIds(): number[] {
+		return [...this.devices.keys()]
+	}
+
+	/** The linked devices (1…), for persistence. */
+	extraDevices(): SignalDevice[] {
+		return [...this.devices.entries()].filter(([id]) => id !== 0).map(([, d]) => d)
+	}
+
+	private signalDevice(id: number): SignalDevice {
+		const d = this.devices.get(id)
+		if (!d) throw new Error(`contact ${this.number} has no device ${id}`)
+		return d
 	}
 
 	/** The jid this contact's stanzas come from: its LID when LID-addressed (always when the number is hidden). */
@@ -72,9 +94,12 @@ export class ContactImpl implements SimContact {
 	 * Sender attributes of a 1:1 stanza, as WhatsApp sets them: PN-addressed `from=PN sender_lid=LID`,
 	 * LID-addressed `from=LID sender_pn=PN`, and a hidden number `from=LID` alone.
 	 */
-	private senderAttrs(): Record<string, string> {
-		if (this.addressing === 'pn') return { from: this.jid, sender_lid: this.lid }
-		return this.hidePhone ? { from: this.lid } : { from: this.lid, sender_pn: this.jid }
+	private senderAttrs(deviceId = 0): Record<string, string> {
+		// a linked device names itself with its device id: user:device@server
+		const pn = deviceId ? `${this.number}:${deviceId}@s.whatsapp.net` : this.jid
+		const lid = deviceId ? `${this.lidUser}:${deviceId}@lid` : this.lid
+		if (this.addressing === 'pn') return { from: pn, sender_lid: lid }
+		return this.hidePhone ? { from: lid } : { from: lid, sender_pn: pn }
 	}
 
 	/** The contact stops hiding its number: later stanzas carry it (`sender_pn`, `participant_pn`). */
@@ -112,9 +137,10 @@ export class ContactImpl implements SimContact {
 		this.hub.events.emit('contact-receipt', { contact: this.number, ...r })
 	}
 
-	/** Key-fetch entry for this contact's device (one one-time pre-key consumed). */
-	takeKeyNode(jid: string): Promise<BinaryNode> {
-		return this.device.run(() => this.device.takeKeyNode(jid))
+	/** Key-fetch entry for one of this contact's devices (one one-time pre-key consumed); undefined if no such device. */
+	takeKeyNode(jid: string, deviceId = 0): Promise<BinaryNode> | undefined {
+		const d = this.devices.get(deviceId)
+		return d?.run(() => d.takeKeyNode(jid))
 	}
 
 	// ---- gateway -> contact -------------------------------------------------------------------
@@ -171,8 +197,10 @@ export class ContactImpl implements SimContact {
 	}
 
 	/** `address`: the sending device's Signal address (default the account's companion; the phone is device 0). */
-	receiveDirect(account: AccountState, stanza: BinaryNode, enc: BinaryNode, address = companionAddress(account)): void {
-		if (this.failNext > 0 && address === companionAddress(account)) {
+	receiveDirect(account: AccountState, stanza: BinaryNode, enc: BinaryNode, address = companionAddress(account), deviceId = 0): void {
+		const device = this.devices.get(deviceId)
+		if (!device) return // the server only routes to devices it listed
+		if (this.failNext > 0 && address === companionAddress(account) && deviceId === 0) {
 			this.failNext--
 			const id = stanza.attrs.id ?? ''
 			this.failed.set(id, stanza.attrs.to ?? this.jid)
@@ -186,12 +214,18 @@ export class ContactImpl implements SimContact {
 			.run(async () => {
 				let message: proto.Message
 				try {
-					message = await this.device.run(() => this.device.decrypt(address, encType(enc), contentBuffer(enc) ?? Buffer.alloc(0)))
+					message = await device.run(() => device.decrypt(address, encType(enc), contentBuffer(enc) ?? Buffer.alloc(0)))
 				} catch (err) {
 					this.retryAfterFailure(account, stanza, address, err)
 					return
 				}
 				const m = await this.build(account, stanza, message, this.jid)
+				m.device = deviceId
+				if (deviceId !== 0) {
+					// a linked device of the contact: it reads along; receipts come from the phone
+					this.publish(m)
+					return
+				}
 				this.hub.onChange() // ratchet advanced
 				// delivery receipt "from" the address the gateway used, so its message key matches;
 				// scheduled before publishing so nothing a test does on the message can overtake it
@@ -258,32 +292,35 @@ export class ContactImpl implements SimContact {
 
 	// ---- contact -> gateway -------------------------------------------------------------------
 
-	sendText(toPhone: string, text: string, opts: { quoted?: QuotedRef } = {}): Promise<{ id: string }> {
+	sendText(toPhone: string, text: string, opts: { quoted?: QuotedRef; device?: number } = {}): Promise<{ id: string }> {
 		const q = opts.quoted
-		if (!q) return this.sendMessage(toPhone, { conversation: text })
+		const from = { device: opts.device }
+		if (!q) return this.sendMessage(toPhone, { conversation: text }, from)
 		const contextInfo: proto.IContextInfo = {
 			stanzaId: q.id,
 			participant: q.fromMe ? pnJid(toPhone) : this.jid,
 			quotedMessage: { conversation: q.text ?? '' }
 		}
-		return this.sendMessage(toPhone, { extendedTextMessage: { text, contextInfo } })
+		return this.sendMessage(toPhone, { extendedTextMessage: { text, contextInfo } }, from)
 	}
 
-	async sendMedia(toPhone: string, media: MediaInput): Promise<{ id: string }> {
+	async sendMedia(toPhone: string, media: MediaInput, opts: { device?: number } = {}): Promise<{ id: string }> {
 		this.requireAccount(toPhone)
-		return this.sendMessage(toPhone, await uploadMedia(this.hub, media))
+		return this.sendMessage(toPhone, await uploadMedia(this.hub, media), opts)
 	}
 
-	async sendMessage(toPhone: string, message: proto.IMessage): Promise<{ id: string }> {
+	async sendMessage(toPhone: string, message: proto.IMessage, opts: { device?: number } = {}): Promise<{ id: string }> {
 		const account = this.requireAccount(toPhone)
+		const deviceId = opts.device ?? 0
+		const device = this.signalDevice(deviceId)
 		const id = newMessageId()
-		await this.device.run(async () => {
-			const enc = await this.encryptFor(account, message)
+		await device.run(async () => {
+			const enc = await this.encryptFor(account, message, device)
 			const mediatype = mediaTypeAttr(normalizeMessageContent(message) ?? message)
 			// delivered inside the device queue so stanzas leave in ratchet order
 			this.hub.deliver(account, {
 				tag: 'message',
-				attrs: { ...this.senderAttrs(), notify: this.name, type: stanzaTypeFor(message), id, t: unixTime() },
+				attrs: { ...this.senderAttrs(deviceId), notify: this.name, type: stanzaTypeFor(message), id, t: unixTime() },
 				content: [{ tag: 'enc', attrs: { v: '2', type: enc.type, ...(mediatype ? { mediatype } : {}) }, content: enc.ciphertext }]
 			})
 		})
@@ -354,14 +391,18 @@ export class ContactImpl implements SimContact {
 	}
 
 	/** Session with the account's companion, built from its uploaded bundle on first use (-> pkmsg). */
-	private async encryptFor(account: AccountState, message: proto.IMessage): Promise<{ type: 'pkmsg' | 'msg'; ciphertext: Uint8Array }> {
+	private async encryptFor(
+		account: AccountState,
+		message: proto.IMessage,
+		device: SignalDevice = this.device
+	): Promise<{ type: 'pkmsg' | 'msg'; ciphertext: Uint8Array }> {
 		const address = companionAddress(account)
-		if (!(await this.device.hasSession(address))) {
+		if (!(await device.hasSession(address))) {
 			const keyNode = this.hub.takeAccountKeyNode(account, address)
 			if (!keyNode) throw new Error(`account ${account.phone} has not uploaded pre-keys yet (never logged in)`)
-			await this.device.injectSession(keyNode)
+			await device.injectSession(keyNode)
 		}
-		return this.device.encrypt(address, message)
+		return device.encrypt(address, message)
 	}
 
 	private requireAccount(phone: string): AccountState {

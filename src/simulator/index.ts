@@ -33,6 +33,8 @@ export interface CreateContactOptions {
 	hidePhone?: boolean
 	/** how 1:1 stanzas name the contact: 'pn' (default, from=PN sender_lid=LID) or 'lid' (from=LID sender_pn=PN) */
 	addressing?: 'pn' | 'lid'
+	/** devices of the contact (default 1: its phone); 2 = phone + a linked device (e.g. WhatsApp Web), up to 5 */
+	devices?: number
 }
 
 export type GroupParticipantAction = 'add' | 'remove' | 'promote' | 'demote'
@@ -122,7 +124,8 @@ export class Simulator extends EventEmitter {
 				hidePhone: !!opts.hidePhone,
 				addressing: opts.addressing
 			},
-			SignalDevice.create(this.logger)
+			SignalDevice.create(this.logger),
+			Array.from({ length: Math.min(Math.max((opts.devices ?? 1) - 1, 0), 4) }, () => SignalDevice.create(this.logger))
 		)
 		this.hub.contactsByNumber.set(number, contact)
 		this.hub.contactsByLid.set(lidUser, contact)

@@ -93,8 +93,9 @@ async function keyFetch(hub: Hub, keyNode: BinaryNode): Promise<BinaryNode[]> {
 		const jid = user.attrs.jid ?? ''
 		const device = jidDecode(jid)?.device ?? 0
 		const peer = hub.peerOf(jid)
-		if (peer?.kind === 'contact' && peer.contact.onWhatsApp && device === 0) {
-			out.push(await peer.contact.takeKeyNode(jid))
+		if (peer?.kind === 'contact' && peer.contact.onWhatsApp) {
+			const node = await peer.contact.takeKeyNode(jid, device)
+			if (node) out.push(node)
 		} else if (peer?.kind === 'account' && device === peer.account.deviceId) {
 			// includes the sender's OWN companion: Baileys fetches it for LID groups (extractDeviceJids quirk)
 			const node = hub.takeAccountKeyNode(peer.account, jid)

@@ -40,7 +40,11 @@ export class PhoneDevices {
 		await device.run(async () => {
 			// 1. to the contact
 			const contactAddress = `${contact.lidUser}:0@lid`
-			if (!(await device.hasSession(contactAddress))) await device.injectSession(await contact.takeKeyNode(`${contact.lidUser}@lid`))
+			if (!(await device.hasSession(contactAddress))) {
+				const keyNode = await contact.takeKeyNode(`${contact.lidUser}@lid`)
+				if (!keyNode) throw new Error(`contact ${contact.number} has no phone device`)
+				await device.injectSession(keyNode)
+			}
 			const toContact = await device.encrypt(contactAddress, message)
 			const outgoing: BinaryNode = { tag: 'message', attrs: { to: recipient, id, type: stanzaType, t: unixTime() } }
 			contact.receiveDirect(account, outgoing, { tag: 'enc', attrs: { v: '2', type: toContact.type }, content: toContact.ciphertext }, PhoneDevices.address(account))

@@ -53,7 +53,7 @@ function onAccountMessage(hub: Hub, conn: SimConnection, node: BinaryNode): void
 function deliverDirect(hub: Hub, account: AccountState, node: BinaryNode, jid: string, enc: BinaryNode): void {
 	const peer = hub.peerOf(jid)
 	if (peer?.kind === 'contact') {
-		if (peer.contact.onWhatsApp) peer.contact.receiveDirect(account, node, enc)
+		if (peer.contact.onWhatsApp) peer.contact.receiveDirect(account, node, enc, undefined, jidDecode(jid)?.device ?? 0)
 	} else if (peer?.kind === 'account' && peer.account !== account && jidDecode(jid)?.device === peer.account.deviceId) {
 		relayDirect(hub, account, peer.account, node, enc)
 	}

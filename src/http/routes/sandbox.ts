@@ -21,7 +21,7 @@ function accountPhone(gw: GatewayApp, token: string): string {
 
 /** A simulated contact as the sandbox API shows it. */
 const contactView = (c: SimContact) => ({
-  number: c.number, jid: c.jid, lid: c.lid, onWhatsApp: c.onWhatsApp, name: c.name, hidePhone: c.hidePhone, devices: 1,
+  number: c.number, jid: c.jid, lid: c.lid, onWhatsApp: c.onWhatsApp, name: c.name, hidePhone: c.hidePhone, devices: c.deviceIds().length,
 })
 
 export function sandboxRoutes(gw: GatewayApp, sim: Simulator) {
@@ -71,13 +71,14 @@ export function sandboxRoutes(gw: GatewayApp, sim: Simulator) {
         body('echo').optional().isBoolean(),
         body('hidePhone').optional().isBoolean().withMessage('must be a boolean'),
         body('addressing').optional().isIn(['pn', 'lid']).withMessage('must be pn or lid'),
+        body('devices').optional().isInt({ min: 1, max: 5 }).withMessage('must be 1-5').toInt(),
       ],
       handler: async (req) => {
-        const { number, onWhatsApp, name, echo, hidePhone, addressing } = req.body as {
-          number?: string; onWhatsApp?: boolean; name?: string; echo?: boolean; hidePhone?: boolean; addressing?: 'pn' | 'lid'
+        const { number, onWhatsApp, name, echo, hidePhone, addressing, devices } = req.body as {
+          number?: string; onWhatsApp?: boolean; name?: string; echo?: boolean; hidePhone?: boolean; addressing?: 'pn' | 'lid'; devices?: number
         }
         if (number && sim.contact(number)) throw conflict(`contact ${number} already exists`)
-        return contactView(await sim.createContact({ number, onWhatsApp, name, echo, hidePhone, addressing }))
+        return contactView(await sim.createContact({ number, onWhatsApp, name, echo, hidePhone, addressing, devices }))
       },
     },
     {
@@ -94,16 +95,19 @@ export function sandboxRoutes(gw: GatewayApp, sim: Simulator) {
         body('media.mimetype').if(body('media').exists()).isMimeType().withMessage('must be a mime type'),
         body('media.fileName').optional().isString(),
         body('media.caption').optional().isString(),
+        body('device').optional().isInt({ min: 0, max: 4 }).withMessage('must be a device id 0-4').toInt(),
       ],
       handler: async (req) => {
         const contact = requireContact(String(req.params.number))
         const to = accountPhone(gw, String(req.body.token))
-        const { text, media } = req.body as { text?: string; media?: { base64: string; mimetype: string; fileName?: string; caption?: string } }
+        const { text, media, device } = req.body as { text?: string; media?: { base64: string; mimetype: string; fileName?: string; caption?: string }; device?: number }
+        if (device !== undefined && !contact.deviceIds().includes(device)) throw badRequest(`contact ${contact.number} has no device ${device} (devices: ${contact.deviceIds().join(', ')})`)
         if (media) {
-          return contact.sendMedia(to, { data: Buffer.from(media.base64, 'base64'), mimetype: media.mimetype, fileName: media.fileName, caption: media.caption })
+          const data = Buffer.from(media.base64, 'base64')
+          return contact.sendMedia(to, { data, mimetype: media.mimetype, fileName: media.fileName, caption: media.caption }, { device })
         }
         if (!text) throw badRequest('text or media is required')
-        return contact.sendText(to, text)
+        return contact.sendText(to, text, { device })
       },
     },
     {
@@ -114,7 +118,7 @@ export function sandboxRoutes(gw: GatewayApp, sim: Simulator) {
       validators: [numberParam],
       handler: (req) =>
         requireContact(String(req.params.number)).received().map((m) => ({
-          id: m.id, from: m.from, chat: m.chat, type: m.type, text: m.text, caption: m.caption,
+          id: m.id, from: m.from, chat: m.chat, device: m.device ?? 0, type: m.type, text: m.text, caption: m.caption,
           media: m.media ? { mimetype: m.media.mimetype, size: m.media.size, sha256: m.media.sha256, fileName: m.media.fileName } : undefined,
           receivedAt: m.receivedAt,
         })),
