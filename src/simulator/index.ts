@@ -45,6 +45,7 @@ export declare interface Simulator {
 	on(event: 'account-connected' | 'account-disconnected', fn: (a: SimAccount) => void): this
 	on(event: 'account-logged-out', fn: (phone: string) => void): this
 	on(event: 'call', fn: (c: SimCall) => void): this
+	on(event: 'history-pushed', fn: (e: { phone: string; chunks: number }) => void): this
 	on(event: string, fn: (...args: unknown[]) => void): this
 	once(event: 'contact-message', fn: (m: ReceivedMessage) => void): this
 	once(event: 'account-connected' | 'account-disconnected', fn: (a: SimAccount) => void): this

@@ -66,7 +66,9 @@ export class PhoneDevices {
 	 */
 	async pushHistory(account: AccountState, spec: HistorySpec): Promise<void> {
 		const device = this.deviceOf(account)
+		let chunks = 0
 		for (const chunk of historyChunks(spec)) {
+			chunks++
 			await device.run(() =>
 				this.toCompanion(account, device, historyNotification(chunk), {
 					from: `${account.phone}:0@${SERVER_JID}`,
@@ -76,6 +78,7 @@ export class PhoneDevices {
 				})
 			)
 		}
+		this.hub.events.emit('history-pushed', { phone: account.phone, chunks })
 	}
 
 	/** Encrypts for the companion (a session from its uploaded bundle on first use) and delivers. Call inside device.run. */
