@@ -314,6 +314,11 @@ export class ContactImpl implements SimContact {
 		const deviceId = opts.device ?? 0
 		const device = this.signalDevice(deviceId)
 		const id = newMessageId()
+		const media = classify(normalizeMessageContent(message) ?? message).media
+		if (media?.mediaKey && media.directPath) {
+			// the account's phone gets this message too: it can upload the media again later
+			this.hub.mediaRetry.remember(id, { mediaKey: media.mediaKey, directPath: media.directPath, chat: this.addressJid, fromMe: false })
+		}
 		await device.run(async () => {
 			const enc = await this.encryptFor(account, message, device)
 			const mediatype = mediaTypeAttr(normalizeMessageContent(message) ?? message)

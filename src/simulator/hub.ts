@@ -14,6 +14,7 @@ import type { TrustChain } from './noise.js'
 import { PairingManager } from './pairing.js'
 import { PhoneDevices } from './phone.js'
 import { CallRegistry } from './calls.js'
+import { MediaRetry } from './media-retry.js'
 import { takeUserKeyNode } from './prekeys.js'
 import { routeNode } from './router.js'
 import { SERVER_JID, unixTime } from './util.js'
@@ -34,6 +35,7 @@ export class Hub {
 	/** the accounts' own phones (device 0) */
 	readonly phones: PhoneDevices
 	readonly calls: CallRegistry
+	readonly mediaRetry: MediaRetry
 	refuseConnections = false
 	/** simulated latency before contacts' receipts (ms) */
 	latencyMs = 50
@@ -54,6 +56,7 @@ export class Hub {
 		this.pairing = new PairingManager(this)
 		this.phones = new PhoneDevices(this)
 		this.calls = new CallRegistry(this)
+		this.mediaRetry = new MediaRetry(this)
 		this.mediaClient = new MediaClient(media.caPem, () => media.host, () => media.auth)
 	}
 

@@ -185,6 +185,19 @@ export class Simulator extends EventEmitter {
 		this.hub.calls.hangUp(callId)
 	}
 
+	/**
+	 * Media blobs expire on the CDN: downloads of them get 410 (all blobs, or those whose path matches).
+	 * The account's phone can still upload media contacts sent it again (Baileys' updateMediaMessage).
+	 */
+	expireMedia(pathFilter?: (pathname: string) => boolean): number {
+		return this.hub.media.expire(pathFilter)
+	}
+
+	/** Switch the account's phone off (it no longer answers media re-upload requests) or on again. */
+	setPhoneOnline(phone: string, online: boolean): void {
+		this.hub.mediaRetry.setPhoneOnline(phone.replace(/[^0-9]/g, ''), online)
+	}
+
 	/** Calls made by contact `number` (or all), oldest first. */
 	calls(number?: string): SimCall[] {
 		const n = number?.replace(/[^0-9]/g, '')

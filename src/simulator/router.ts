@@ -64,6 +64,8 @@ function deliverDirect(hub: Hub, account: AccountState, node: BinaryNode, jid: s
 function onAccountReceipt(hub: Hub, conn: SimConnection, node: BinaryNode): void {
 	const account = conn.phone ? hub.accounts.get(conn.phone) : undefined
 	if (!account) return
+	// updateMediaMessage: the companion asks its own phone to upload expired media again
+	if (node.attrs.type === 'server-error') return hub.mediaRetry.onRequest(account, node)
 	const sender = node.attrs.to?.endsWith('@g.us') ? node.attrs.participant : node.attrs.to
 	const peer = sender ? hub.peerOf(sender) : undefined
 	if (peer?.kind === 'account' && peer.account !== account) return relayReceipt(hub, account, peer.account, node)
