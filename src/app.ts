@@ -2,6 +2,7 @@
 import { createServer, type RequestListener, type Server as HttpServer } from 'node:http'
 import { Agent } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { rootCertificates } from 'node:tls'
 import { fileURLToPath } from 'node:url'
 import { WA_CERT_DETAILS } from '@whiskeysockets/baileys'
 import type { Server as IoServer } from 'socket.io'
@@ -9,6 +10,7 @@ import type { Config } from './config/index.js'
 import { EventBus } from './events/bus.js'
 import { createSocketGateway } from './events/socket-gateway.js'
 import { buildHttpApp } from './http/app.js'
+import { idempotency, withIdempotency } from './http/idempotency.js'
 import type { RouteDef } from './http/route.js'
 import { mountApiDocs, openapiRoutes } from './http/openapi.js'
 import { instanceRoutes } from './http/routes/instances.js'
@@ -26,16 +28,22 @@ import { messageRoutes } from './http/routes/messages.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import { SqliteAuthStore } from './sessions/auth-state.js'
 import { SessionManager } from './sessions/manager.js'
+import { SqliteInstanceSettings } from './sessions/instance-settings.js'
 import { bridgeSocketEvents } from './sessions/event-bridge.js'
 import { callRejecter, CallSettingsStore } from './sessions/calls.js'
 import { callRoutes } from './http/routes/calls.js'
 import { createWebhooks, type Webhooks } from './events/webhooks/index.js'
 import { storeRoutes } from './http/routes/store.js'
 import { webhookRoutes } from './http/routes/webhooks.js'
+import { keyRoutes } from './http/routes/keys.js'
+import { createAuthenticator } from './http/auth.js'
+import { SqliteApiKeyStore } from './store/api-keys.js'
 import { openDatabase, type Db } from './store/db.js'
 import { storeGetMessage } from './store/baileys.js'
 import { StoreObserver } from './store/ingest.js'
 import { SqliteStore } from './store/sqlite-store.js'
+import { SqliteIdempotencyStore } from './store/idempotency-sqlite.js'
+import type { IdempotencyStore } from './store/idempotency-types.js'
 import type { Store } from './store/types.js'
 
 /** What the gateway needs to talk to the simulator instead of WhatsApp (sandbox and tests only). */
@@ -53,6 +61,8 @@ export interface AppOptions {
   sandbox?: SandboxLink
   /** Your own Store (e.g. MySQL/Postgres, see src/store/types.ts); default: SqliteStore in DATA_DIR. */
   store?: Store
+  /** Where Idempotency-Key answers are kept (src/store/idempotency-types.ts); default: SQLite in DATA_DIR. */
+  idempotencyStore?: IdempotencyStore
 }
 
 export interface GatewayApp {
@@ -78,15 +88,28 @@ export interface GatewayApp {
   close(): Promise<void>
 }
 
+/**
+ * Where sessions dial: the sandbox's simulator, or what WA_WS_URL / WA_ROOT_PUBLIC_KEY / WA_CA_FILE
+ * say (a simulated network reached by `npm start`), or — all unset — Baileys' own defaults.
+ */
+function whatsappEndpoint(config: Config, sandbox?: SandboxLink): { wsUrl?: string; rootPublicKey?: Uint8Array; caPem?: string } {
+  if (sandbox) return { wsUrl: sandbox.wsUrl, rootPublicKey: sandbox.rootPublicKey, caPem: sandbox.caPem }
+  // An extra CA adds to the system roots: WhatsApp's own hosts must stay verifiable.
+  const caPem = config.waCaPem ? [...rootCertificates, config.waCaPem].join('\n') : undefined
+  return { wsUrl: config.waWebSocketUrl, rootPublicKey: config.waRootPublicKey, caPem }
+}
+
 const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url))
 
 export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   const { config, sandbox } = opts
   const logger = opts.logger ?? createLogger(config.logLevel)
-  if (sandbox) {
-    // Trust the simulator's Noise root instead of WhatsApp's. Never done outside sandbox/test mode.
-    logger.warn('SANDBOX MODE: trusting the simulated WhatsApp server at %s; this process cannot reach real WhatsApp', sandbox.wsUrl)
-    WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(sandbox.rootPublicKey)
+  const endpoint = whatsappEndpoint(config, sandbox)
+  if (endpoint.rootPublicKey) {
+    // Trust another Noise root than WhatsApp's: only a simulated network can prove it.
+    logger.warn('%s: trusting a non-WhatsApp server at %s; this process cannot reach real WhatsApp',
+      sandbox ? 'SANDBOX MODE' : 'WA_ROOT_PUBLIC_KEY is set', endpoint.wsUrl ?? 'the default URL')
+    WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(endpoint.rootPublicKey)
   }
   const bus = new EventBus()
   const db = openDatabase(config.dataDir)
@@ -106,6 +129,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
     ],
     getMessage: store ? storeGetMessage(store) : undefined,
     pairingConcurrency: config.pairingConcurrency,
+    settings: new SqliteInstanceSettings(db),
     autostartConcurrency: config.autostartConcurrency,
     options: {
       maxReconnects: config.maxReconnects,
@@ -113,9 +137,12 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
       qrTimeoutMs: config.qrTimeoutMs,
       reconnectBaseMs: config.reconnectBaseMs,
       reconnectCapMs: config.reconnectCapMs,
+      watchdogMs: config.watchdogSeconds * 1000,
       syncHistory: config.syncHistory, // the sandbox links like production: the simulated phone pushes history
-      waWebSocketUrl: sandbox?.wsUrl ?? config.waWebSocketUrl,
-      fetchAgent: sandbox ? new Agent({ ca: sandbox.caPem, keepAlive: true }) : undefined,
+      waWebSocketUrl: endpoint.wsUrl,
+      fetchAgent: endpoint.caPem ? new Agent({ ca: endpoint.caPem, keepAlive: true }) : undefined,
+      caPem: endpoint.caPem,
+      defaultProxy: config.proxy,
     },
   })
   const metrics = createMetrics(bus, sessions)
@@ -123,7 +150,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   storeObserver?.learnIdentities(bus) // before webhooks and Socket.IO subscribe: merged chats first, then the news
   const webhooks = createWebhooks({ db, bus, logger, metrics, config, ownJid: (t) => sessions.get(t)?.user?.id })
   const messenger = new Messenger({
-    sessions, bus, config, logger, db, mediaCa: sandbox?.caPem,
+    sessions, bus, config, logger, db, mediaCa: endpoint.caPem,
     findMessage: store ? (token, id) => store.findMessage(token, id) : undefined,
   })
   await messenger.clearTemp() // before listening: no upload of a live request can be in there yet
@@ -143,7 +170,11 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   // requests (corrupting them), so the express app is bound here and set once built.
   let httpApp: RequestListener | undefined
   const server = createServer((req, res) => httpApp?.(req, res))
-  const io = createSocketGateway(server, bus, { auth: config.auth, origin: config.origin })
+  const apiKeys = new SqliteApiKeyStore(db)
+  const authenticate = createAuthenticator(config.auth, apiKeys)
+  const sockets = createSocketGateway(server, bus, { authenticate, origin: config.origin })
+  const io = sockets.io
+  routes.push(...keyRoutes(apiKeys, (id) => sockets.revokeKey(id)))
   let closed = false
   const gateway: GatewayApp = {
     config, logger, bus, sessions, metrics, db, store, webhooks, messenger, scheduler, routes, server, io,
@@ -174,11 +205,13 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
       db.close()
     },
   }
-  if (sandbox?.routes) routes.push(...sandbox.routes(gateway))
+  // The sandbox drives simulated phones for every instance: admin only.
+  if (sandbox?.routes) routes.push(...sandbox.routes(gateway).map((r) => ({ ...r, access: 'admin' as const })))
   routes.push(...openapiRoutes(() => routes))
+  const idempotencyGuard = idempotency({ store: opts.idempotencyStore ?? new SqliteIdempotencyStore(db), ttlHours: config.idempotencyTtlHours, logger })
   const app = buildHttpApp({
-    auth: config.auth, origin: config.origin, bodyLimit: config.bodyLimit, logger, routes,
-    metrics: metrics.registry, publicDir: PUBLIC_DIR, extra: (http) => mountApiDocs(http, config.auth),
+    authenticate, origin: config.origin, bodyLimit: config.bodyLimit, logger, routes: withIdempotency(routes, idempotencyGuard),
+    metrics: metrics.registry, publicDir: PUBLIC_DIR, extra: (http) => mountApiDocs(http, authenticate),
   })
   httpApp = app
   return gateway

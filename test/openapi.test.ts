@@ -102,9 +102,9 @@ describe('openapi document', () => {
     assert.deepEqual(file && { type: file.type, format: file.format }, { type: 'string', format: 'binary' })
     const type = (content['application/json'].schema.properties as Record<string, Json>).type
     assert.ok(Array.isArray(type.enum) && type.enum.includes('image'))
-    // "type or mimetype" reads another field: it is described, not marked required.
+    // type is optional: without it the kind follows mimetype or the media itself (described, not required).
     assert.ok(!(content['application/json'].schema.required as string[]).includes('type'))
-    assert.match(String(type.description), /type or mimetype is required/)
+    assert.match(String(type.description), /omit it/)
   })
 
   test('validator chains map to schema types, enums, bounds and required', () => {
@@ -156,6 +156,23 @@ describe('openapi document', () => {
       assert.match(r, /^#\//)
       const target = r.slice(2).split('/').reduce<unknown>((node, key) => (node as Json | undefined)?.[key], doc)
       assert.ok(target && typeof target === 'object', `$ref ${r} resolves`)
+    }
+  })
+})
+
+describe('Idempotency-Key in the document', () => {
+  test('every POST under /whatsapp/ documents the optional header; GETs and the sandbox do not', () => {
+    const header = (o: Json | undefined) => ((o?.parameters ?? []) as Json[]).find((p) => p.in === 'header' && p.name === 'Idempotency-Key')
+    const posts = routes.filter((r) => r.method === 'post' && r.path.startsWith('/whatsapp/'))
+    assert.ok(posts.length > 20)
+    for (const r of posts) {
+      const p = header(op(r.path, r.method))
+      assert.ok(p, `${r.path} documents Idempotency-Key`)
+      assert.equal(p.required, false)
+      assert.deepEqual([(p.schema as Json).minLength, (p.schema as Json).maxLength], [1, 255])
+    }
+    for (const r of routes.filter((x) => x.method !== 'post' || !x.path.startsWith('/whatsapp/'))) {
+      assert.equal(header(op(r.path, r.method)), undefined, `${r.method} ${r.path} does not take the header`)
     }
   })
 })

@@ -38,6 +38,8 @@ export interface Config {
   maxReconnects: number
   reconnectBaseMs: number
   reconnectCapMs: number
+  /** Seconds without a frame before an open instance is probed (and restarted if the probe fails); 0 = off. */
+  watchdogSeconds: number
   /** SYNC_HISTORY: how much chat history the phone sends on link (docs/history.md) */
   syncHistory: SyncHistoryMode
   /** REJECT_CALLS: reject incoming calls (instances may override); REJECT_CALLS_MESSAGE: text sent to the caller */
@@ -52,8 +54,16 @@ export interface Config {
   bodyLimit: string
   logLevel: string
   sandbox: boolean
+  /** Proxy of every instance that has none of its own (socks5://, socks4://, http://, https://). */
+  proxy?: string
   /** Override of Baileys' WebSocket URL (the simulator's, in sandbox runs and benchmarks). */
   waWebSocketUrl?: string
+  /** Override of WhatsApp's Noise root public key (32 bytes): only to dial a simulated network. */
+  waRootPublicKey?: Uint8Array
+  /** Extra CA (PEM) trusted for the media host besides the system roots: only for a simulated network. */
+  waCaPem?: string
+  /** How long an Idempotency-Key and its stored answer are kept. */
+  idempotencyTtlHours: number
 }
 
 export class ConfigError extends Error {
@@ -107,6 +117,28 @@ function webhookEvents(env: Env, name: string, def: string): string[] {
   return list
 }
 
+/** A 32-byte Curve25519 public key, base64 or hex. */
+function publicKey(env: Env, name: string): Uint8Array | undefined {
+  const raw = str(env, name)
+  if (raw === undefined) return undefined
+  const bytes = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64')
+  if (bytes.length !== 32) throw new ConfigError(name, `must be a 32-byte public key in base64 or hex, got ${bytes.length} bytes`)
+  return new Uint8Array(bytes)
+}
+
+function pemFile(env: Env, name: string, cwd: string): string | undefined {
+  const raw = str(env, name)
+  if (raw === undefined) return undefined
+  let pem: string
+  try {
+    pem = readFileSync(resolve(cwd, raw), 'utf8')
+  } catch (err) {
+    throw new ConfigError(name, `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): "${raw}"`)
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(name, `must be a PEM certificate file, got "${raw}"`)
+  return pem
+}
+
 function url(env: Env, name: string, protocols: string[]): string | undefined {
   const raw = str(env, name)
   if (raw === undefined) return undefined
@@ -136,8 +168,15 @@ function resolveAuth(env: Env, dataDir: string): { auth: string; generated: bool
   return { auth: generated, generated: true }
 }
 
+/** Where `npm run sandbox` keeps everything (credentials, db, scheduler, simulator) by default. */
+export const SANDBOX_STATE_DIR = './data/sandbox'
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
-  const dataDir = resolve(cwd, str(env, 'DATA_DIR') ?? './data')
+  // The sandbox keeps its state apart, so `npm start` never autostarts a simulated account
+  // against real WhatsApp; a variable the user sets explicitly still wins.
+  const sandbox = bool(env, 'WA_SANDBOX', false)
+  const stateDir = (sandboxDefault: string, normalDefault: string) => (sandbox ? join(SANDBOX_STATE_DIR, sandboxDefault) : normalDefault)
+  const dataDir = resolve(cwd, str(env, 'DATA_DIR') ?? stateDir('.', './data'))
   const min = int(env, 'MIN', 10, 0, 86_400)
   const max = int(env, 'MAX', 30, 0, 86_400)
   if (max < min) throw new ConfigError('MAX', `must be >= MIN (${min}), got ${max}`)
@@ -163,8 +202,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     webhookKeepDays: int(env, 'WEBHOOK_KEEP_DAYS', 7, 0, 3650),
     min,
     max,
-    credentialsDir: resolve(cwd, str(env, 'CREDENTIALS_DIR') ?? './credentials'),
-    schedulerFile: resolve(cwd, str(env, 'SCHEDULER_FILE') ?? './scheduler.json'),
+    credentialsDir: resolve(cwd, str(env, 'CREDENTIALS_DIR') ?? stateDir('credentials', './credentials')),
+    schedulerFile: resolve(cwd, str(env, 'SCHEDULER_FILE') ?? stateDir('scheduler.json', './scheduler.json')),
     dataDir,
     store: bool(env, 'STORE', true),
     mediaMaxBytes: int(env, 'MEDIA_MAX_BYTES', 64 * 1024 * 1024, 1, 2 * 1024 * 1024 * 1024),
@@ -173,6 +212,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxReconnects: int(env, 'MAX_RECONNECTS', 10, 1, 1000),
     reconnectBaseMs: int(env, 'RECONNECT_BASE_MS', 1000, 1, 600_000),
     reconnectCapMs: int(env, 'RECONNECT_CAP_MS', 60_000, 1, 3_600_000),
+    watchdogSeconds: int(env, 'WATCHDOG_SECONDS', 90, 0, 86_400),
     syncHistory: syncHistoryMode(env, 'SYNC_HISTORY'),
     rejectCalls: bool(env, 'REJECT_CALLS', false),
     rejectCallsMessage: str(env, 'REJECT_CALLS_MESSAGE'),
@@ -182,7 +222,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     autostartConcurrency: int(env, 'AUTOSTART_CONCURRENCY', 16, 1, 1024),
     bodyLimit,
     logLevel,
-    sandbox: bool(env, 'WA_SANDBOX', false),
+    sandbox,
     waWebSocketUrl: url(env, 'WA_WS_URL', ['ws:', 'wss:']),
+    proxy: url(env, 'PROXY', ['socks5:', 'socks5h:', 'socks4:', 'socks4a:', 'http:', 'https:']),
+    waRootPublicKey: publicKey(env, 'WA_ROOT_PUBLIC_KEY'),
+    waCaPem: pemFile(env, 'WA_CA_FILE', cwd),
+    idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
   }
 }

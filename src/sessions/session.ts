@@ -8,9 +8,13 @@ import { AppError } from '../errors.js'
 import type { EventBus, SessionState, SessionUser } from '../events/bus.js'
 import type { Logger } from '../logger.js'
 import { backoffDelay } from '../util/backoff.js'
+import type { LoadGate } from '../util/load-gate.js'
 import type { Semaphore } from '../util/semaphore.js'
 import { isPaired, type AuthHandle, type AuthStore } from './auth-state.js'
-import { historyOptions, type SyncHistoryMode } from './history-mode.js'
+import type { SyncHistoryMode } from './history-mode.js'
+import { socketConfig } from './socket-config.js'
+import { Watchdog } from './watchdog.js'
+import { proxyAgent } from './proxy.js'
 
 /** Something that wants every socket of every session (store ingestion, metrics). */
 export interface SessionObserver {
@@ -22,6 +26,8 @@ export interface SessionDeps {
   bus: EventBus
   logger: Logger
   pairingLimiter: Semaphore
+  /** Logins of saved accounts (reconnects after a drop) wait here: it admits fewer while the process lags. */
+  loginGate?: LoadGate
   observers: SessionObserver[]
   getMessage?: (token: string, key: WAMessageKey) => Promise<WAMessageContent | undefined>
   options: {
@@ -31,9 +37,15 @@ export interface SessionDeps {
     syncHistory: SyncHistoryMode
     reconnectBaseMs: number
     reconnectCapMs: number
+    /** Silence (ms) after which an open socket is probed with a ping, and restarted without an answer; 0 = off. */
+    watchdogMs: number
     waWebSocketUrl?: string
     /** Sandbox: trust the simulator's media host for uploads. */
     fetchAgent?: Agent
+    /** An extra CA for the media host (the simulator), also used through a proxy. */
+    caPem?: string
+    /** PROXY: the proxy of instances that have none of their own. */
+    defaultProxy?: string
   }
 }
 
@@ -49,6 +61,10 @@ export class Session {
   private failures = 0
   private qrCount = 0
   private reconnectTimer?: NodeJS.Timeout
+  private watchdog?: Watchdog
+  private releaseLoginSlot?: () => void
+  private loginSlotGuard?: NodeJS.Timeout
+  private disposed = false
   private releasePairingSlot?: () => void
   private pairingPhone?: string
   /** The pending create-instance {phone} call(s): settled with the code, or when the connection gives up. */
@@ -59,6 +75,23 @@ export class Session {
 
   constructor(readonly token: string, private readonly deps: SessionDeps) {
     this.log = deps.logger.child({ token })
+  }
+
+  /** This instance's own proxy (undefined: PROXY, if set, or none). */
+  proxy?: string
+
+  /** The proxy this instance dials through now, if any. */
+  get effectiveProxy(): string | undefined {
+    return this.proxy ?? this.deps.options.defaultProxy
+  }
+
+  /** The websocket and upload agents: through the proxy when there is one. */
+  private agents(): { wsAgent?: Agent; fetchAgent?: Agent } {
+    const { options } = this.deps
+    const proxy = this.effectiveProxy
+    if (!proxy) return { fetchAgent: options.fetchAgent }
+    const tls = options.caPem ? { ca: options.caPem } : {}
+    return { wsAgent: proxyAgent(proxy, tls), fetchAgent: proxyAgent(proxy, tls) }
   }
 
   get socket(): WASocket | undefined {
@@ -95,12 +128,16 @@ export class Session {
 
   /** Closes the socket without logging out (shutdown); credentials stay for the next boot. */
   async stop(): Promise<void> {
+    this.freeLoginSlot()
     this.teardownSocket()
     // Creds were saved on every creds.update; only a save still in flight is awaited, so
     // stopping a thousand sessions is not a thousand fsyncs.
     await this.auth?.flush()
+    const neverPaired = this.auth !== undefined && !isPaired(this.auth.state.creds)
     this.auth?.close()
     this.auth = undefined
+    // A QR nobody scanned leaves nothing worth keeping; its folder would only look like an account.
+    if (neverPaired) this.deps.authStore.remove(this.token)
     this.setState('closed')
   }
 
@@ -129,16 +166,26 @@ export class Session {
       this.releasePairingSlot = await this.deps.pairingLimiter.acquire()
     }
     const { options } = this.deps
-    const sock = makeWASocket({
-      auth: state,
-      logger: this.log.child({ class: 'baileys' }, { level: baileysLogLevel(this.log) }),
-      waWebSocketUrl: options.waWebSocketUrl,
-      qrTimeout: options.qrTimeoutMs,
-      markOnlineOnConnect: false,
-      ...historyOptions(options.syncHistory),
-      fetchAgent: options.fetchAgent,
-      getMessage: async (key) => (this.deps.getMessage ? this.deps.getMessage(this.token, key) : undefined),
-    })
+    let sock: WASocket
+    try {
+      sock = makeWASocket(socketConfig({
+        auth: state,
+        logger: this.log.child({ class: 'baileys' }, { level: baileysLogLevel(this.log) }),
+        waWebSocketUrl: options.waWebSocketUrl,
+        qrTimeoutMs: options.qrTimeoutMs,
+        syncHistory: options.syncHistory,
+        ...this.agents(),
+        getMessage: async (key) => (this.deps.getMessage ? this.deps.getMessage(this.token, key) : undefined),
+      }))
+    } catch (err) {
+      // A socket that cannot even be built (bad settings) will not build on a retry either.
+      this.log.error({ err }, 'could not create the WhatsApp socket')
+      this.releasePairingSlot?.()
+      this.releasePairingSlot = undefined
+      this.lastError = `could not create the WhatsApp socket: ${err instanceof Error ? err.message : String(err)}`
+      this.setState('failed', this.lastError)
+      return
+    }
     this.sock = sock
     this.closingOnPurpose = false
     sock.ev.on('creds.update', () => void saveCreds())
@@ -189,7 +236,9 @@ export class Session {
   }
 
   private onOpen(sock: WASocket): void {
+    this.freeLoginSlot()
     this.failures = 0
+    this.lastError = undefined // a 515 or a dropped attempt before this one is history now
     this.qrCount = 0
     this.qr = this.qrDataUrl = this.pairingCode = this.pairingPhone = undefined
     this.releasePairingSlot?.()
@@ -197,6 +246,13 @@ export class Session {
     const me = sock.user
     this.user = me ? { id: me.id, name: me.name ?? me.notify, lid: me.lid } : undefined
     this.setState('open')
+    if (this.deps.options.watchdogMs > 0) {
+      this.watchdog = new Watchdog(sock, {
+        silenceMs: this.deps.options.watchdogMs,
+        probeTimeoutMs: Math.min(this.deps.options.watchdogMs, 10_000),
+        onStall: () => this.onStall(sock),
+      })
+    }
     const user = this.user ?? { id: '' }
     // The seed's event carries the profile picture; WhatsApp may refuse it, which is fine.
     void sock.profilePictureUrl(user.id, 'image').catch(() => null).then((ppUrl) => {
@@ -209,6 +265,7 @@ export class Session {
     const reason = error?.message ?? 'closed'
     this.lastError = reason
     const onPurpose = this.closingOnPurpose
+    this.freeLoginSlot()
     this.teardownSocket()
     if (onPurpose) return
     if (statusCode === DisconnectReason.loggedOut) {
@@ -243,22 +300,54 @@ export class Session {
     const delay = backoffDelay(this.failures, options.reconnectBaseMs, options.reconnectCapMs)
     this.log.info({ statusCode, attempt: this.failures, delayMs: delay }, 'connection closed; reconnecting')
     this.setState('connecting', reason, statusCode)
-    this.reconnectTimer = setTimeout(() => void this.connect(), delay)
+    this.reconnectTimer = setTimeout(() => void this.reconnectWhenAdmitted(), delay)
+  }
+
+  /** The socket looks open but WhatsApp stopped answering: a new connection, like a drop, at once. */
+  private onStall(sock: WASocket): void {
+    if (sock !== this.sock) return
+    this.log.warn({ silenceMs: this.deps.options.watchdogMs }, 'no frame from WhatsApp and no answer to a ping; restarting the connection')
+    this.lastError = 'watchdog: no answer from WhatsApp'
+    this.setState('connecting', 'watchdog')
+    this.connect().catch((err: unknown) => this.log.error({ err }, 'reconnect after the watchdog failed'))
+  }
+
+  /**
+   * A reconnect after a drop takes a login slot first: when many sessions drop at once because the
+   * process is overloaded, they come back a few at a time instead of all handshaking together.
+   */
+  private async reconnectWhenAdmitted(): Promise<void> {
+    const gate = this.deps.loginGate
+    if (!gate) return this.connect()
+    const release = await gate.acquire()
+    if (this.sock || this.state !== 'connecting' || this.disposed) return release() // restarted, stopped or deleted meanwhile
+    this.releaseLoginSlot = release
+    // Released on open or on the next close; the timer only guards against a login that hangs.
+    const guard = setTimeout(() => this.freeLoginSlot(), LOGIN_SLOT_MAX_MS)
+    guard.unref()
+    this.loginSlotGuard = guard
+    await this.connect()
+  }
+
+  private freeLoginSlot(): void {
+    clearTimeout(this.loginSlotGuard)
+    this.loginSlotGuard = undefined
+    this.releaseLoginSlot?.()
+    this.releaseLoginSlot = undefined
   }
 
   /** Fully releases the current socket (listeners, timers, websocket) before any new one. */
   private teardownSocket(): void {
     clearTimeout(this.reconnectTimer)
     this.reconnectTimer = undefined
+    this.watchdog?.stop()
+    this.watchdog = undefined
     const sock = this.sock
     if (!sock) return
     this.sock = undefined
     sock.ev.removeAllListeners(undefined as never)
-    try {
-      sock.end(undefined)
-    } catch {
-      // already closed
-    }
+    // end() is async in Baileys 7: a socket that is already closed may reject, which is fine here.
+    sock.end(undefined).catch(() => undefined)
   }
 
   private setState(state: SessionState, reason?: string, statusCode?: number): void {
@@ -277,6 +366,8 @@ export class Session {
 
   /** Releases what a session holds when it is forgotten by the manager. */
   dispose(): void {
+    this.disposed = true
+    this.freeLoginSlot()
     this.teardownSocket()
     this.releasePairingSlot?.()
     this.releasePairingSlot = undefined
@@ -284,6 +375,9 @@ export class Session {
     this.auth = undefined
   }
 }
+
+/** A login that neither opens nor closes in this time gives its slot back anyway. */
+const LOGIN_SLOT_MAX_MS = 30_000
 
 /** Baileys is chatty at info: it logs at warn unless we trace, and never louder than our own level. */
 function baileysLogLevel(log: Logger): string {
