@@ -19,8 +19,10 @@ export interface DescribedMessage {
 }
 
 export class MessageIdentities {
-  /** jid (phone, LID or group) → display name, from contact sync and group metadata. */
+  /** jid (phone, LID or group) → name given by the account (contact sync, app-state) or group subject */
   private readonly names = new Map<string, string>()
+  /** jid → the push name the person set, as last seen */
+  private readonly pushNames = new Map<string, string>()
 
   constructor(private readonly sock: WASocket) {
     const ev = sock.ev
@@ -58,7 +60,8 @@ export class MessageIdentities {
     if (given.lid && !given.phone) known.pn = await this.mapped(`${userOf(given.lid)}_reverse`, 's.whatsapp.net')
     else if (given.phone && !given.lid) known.lid = await this.mapped(given.phone, 'lid')
     const p = describePerson(jid, alt, known)
-    const name = this.names.get(p.jid) ?? (p.lid ? this.names.get(p.lid) : undefined) ?? pushName
+    const named = (m: Map<string, string>) => m.get(p.jid) ?? (p.lid ? m.get(p.lid) : undefined)
+    const name = named(this.names) ?? pushName ?? named(this.pushNames)
     return { ...p, name: name ?? null }
   }
 
@@ -81,20 +84,24 @@ export class MessageIdentities {
 
   private learnContacts(contacts: Partial<Contact>[]): void {
     for (const c of contacts) {
-      const name = c.name ?? c.notify ?? c.verifiedName
+      // a name the phone's owner gave (contact sync, app-state) wins over the push name people set
+      // themselves; push names are only a fallback for messages that carry none
+      const given = c.name ?? c.verifiedName
+      const target = given ? this.names : this.pushNames
+      const name = given ?? c.notify
       if (!name) continue
-      for (const jid of [c.id, c.phoneNumber, c.lid]) if (jid) this.remember(bareJid(jid), name)
+      for (const jid of [c.id, c.phoneNumber, c.lid]) if (jid) remember(target, bareJid(jid), name)
     }
   }
 
   private learnGroups(groups: Partial<GroupMetadata>[]): void {
-    for (const g of groups) if (g.id && g.subject) this.remember(g.id, g.subject)
+    for (const g of groups) if (g.id && g.subject) remember(this.names, g.id, g.subject)
   }
+}
 
-  private remember(jid: string, name: string): void {
-    if (this.names.size >= MAX_NAMES && !this.names.has(jid)) this.names.delete(this.names.keys().next().value as string)
-    this.names.set(jid, name)
-  }
+function remember(names: Map<string, string>, jid: string, name: string): void {
+  if (names.size >= MAX_NAMES && !names.has(jid)) names.delete(names.keys().next().value as string)
+  names.set(jid, name)
 }
 
 /**

@@ -15,6 +15,7 @@ import { PairingManager } from './pairing.js'
 import { PhoneDevices } from './phone.js'
 import { CallRegistry } from './calls.js'
 import { MediaRetry } from './media-retry.js'
+import { AppStates } from './app-state.js'
 import { takeUserKeyNode } from './prekeys.js'
 import { routeNode } from './router.js'
 import { SERVER_JID, unixTime } from './util.js'
@@ -36,6 +37,7 @@ export class Hub {
 	readonly phones: PhoneDevices
 	readonly calls: CallRegistry
 	readonly mediaRetry: MediaRetry
+	readonly appState: AppStates
 	refuseConnections = false
 	/** simulated latency before contacts' receipts (ms) */
 	latencyMs = 50
@@ -57,6 +59,7 @@ export class Hub {
 		this.phones = new PhoneDevices(this)
 		this.calls = new CallRegistry(this)
 		this.mediaRetry = new MediaRetry(this)
+		this.appState = new AppStates(this)
 		this.mediaClient = new MediaClient(media.caPem, () => media.host, () => media.auth)
 	}
 

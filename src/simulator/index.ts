@@ -1,7 +1,7 @@
 // Public API: a hermetic simulated WhatsApp server that the real, unmodified Baileys client connects to
 // (config.waWebSocketUrl = sim.wsUrl, WA_CERT_DETAILS.PUBLIC_KEY = sim.rootPublicKey). See docs/simulator.md.
 import { EventEmitter } from 'node:events'
-import { Curve, type BinaryNode, type KeyPair, type proto } from '@whiskeysockets/baileys'
+import { Curve, type BinaryNode, type ChatModification, type KeyPair, type proto } from '@whiskeysockets/baileys'
 import pino, { type Logger } from 'pino'
 import { accountView, lidFor } from './accounts.js'
 import { ContactImpl } from './contact.js'
@@ -190,6 +190,16 @@ export class Simulator extends EventEmitter {
 	/** The caller hangs up a ringing call (the account sees it missed). */
 	hangUp(callId: string): void {
 		this.hub.calls.hangUp(callId)
+	}
+
+	/**
+	 * The account's phone changes a chat through app-state, like `sock.chatModify` (`{archive, lastMessages}`,
+	 * `{pin}`, `{markRead, lastMessages}`, `{contact: {fullName}}` …): the companion gets the syncd patch.
+	 */
+	phoneChatModify(phone: string, mod: ChatModification, jid: string): Promise<number> {
+		const account = this.hub.accounts.get(phone.replace(/[^0-9]/g, ''))
+		if (!account || account.deviceId === undefined) throw new Error(`phoneChatModify: no linked account ${phone}`)
+		return this.hub.appState.change(account, mod, jid)
 	}
 
 	/**

@@ -38,7 +38,7 @@ export async function handleIq(hub: Hub, conn: SimConnection, iq: BinaryNode): P
 		case 'blocklist':
 			return conn.send(iqResult(iq, [{ tag: 'list', attrs: {} }], SERVER_JID))
 		case 'w:sync:app:state':
-			return conn.send(appStateSync(iq))
+			return conn.send(hub.appState.answer(account, iq))
 		case 'privacy':
 			if (type === 'get' && child?.tag === 'privacy') return conn.send(privacySettings(iq))
 			break
@@ -129,19 +129,6 @@ function profilePicture(hub: Hub, iq: BinaryNode): BinaryNode {
 	return iqResult(
 		iq,
 		[{ tag: 'picture', attrs: { id: '1700000000', type, url: hub.media.profilePictureUrl(target), direct_path: `/pp/${encodeURIComponent(target)}.jpg` } }],
-		SERVER_JID
-	)
-}
-
-/**
- * App-state sync: every requested collection answered as up to date with no patches (the phone
- * shares no app-state keys). An iq without its collections would make Baileys ask again forever.
- */
-function appStateSync(iq: BinaryNode): BinaryNode {
-	const collections = childrenOf(getBinaryNodeChild(iq, 'sync'), 'collection')
-	return iqResult(
-		iq,
-		[{ tag: 'sync', attrs: {}, content: collections.map(c => ({ tag: 'collection', attrs: { name: c.attrs.name ?? '', version: c.attrs.version ?? '0' } })) }],
 		SERVER_JID
 	)
 }

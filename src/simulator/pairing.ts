@@ -130,6 +130,7 @@ export class PairingManager {
 		this.dropRefs(conn)
 		const { account, deviceId } = link
 		account.history = link.history
+		this.hub.appState.onLink(account) // the new companion has no app-state key yet
 		const old = account.connection
 		if (old && !old.closed && account.deviceId !== undefined) this.hub.unlink(account, true)
 		account.deviceId = deviceId

@@ -81,6 +81,14 @@ export class PhoneDevices {
 		this.hub.events.emit('history-pushed', { phone: account.phone, chunks })
 	}
 
+	/** A peer message (`category="peer"`) from the phone to its own companion (key shares and the like). */
+	async sendPeer(account: AccountState, message: proto.IMessage): Promise<void> {
+		const device = this.deviceOf(account)
+		await device.run(() =>
+			this.toCompanion(account, device, message, { from: `${account.phone}:0@${SERVER_JID}`, id: newMessageId(), type: 'text', category: 'peer' })
+		)
+	}
+
 	/** Encrypts for the companion (a session from its uploaded bundle on first use) and delivers. Call inside device.run. */
 	private async toCompanion(account: AccountState, device: SignalDevice, message: proto.IMessage, attrs: Record<string, string>): Promise<void> {
 		const companion = companionAddress(account)

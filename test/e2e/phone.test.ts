@@ -73,6 +73,39 @@ describe("the account's own phone sends", () => {
     assert.deepEqual(u.chat, { jid: hid.lid, phone: null, lid: hid.lid, name: null, isGroup: false })
   })
 
+  /** Polls the store API until `probe` accepts what it returns (app-state arrives in the background). */
+  const eventually = async <T>(get: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> => {
+    for (const until = Date.now() + 15_000; ;) {
+      const v = await get()
+      if (ok(v)) return v
+      assert.ok(Date.now() < until, `timed out waiting for ${what}: ${JSON.stringify(v)}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+
+  test('the phone names a contact through app-state: the store and later events carry that name', async () => {
+    await h.sim.phoneChatModify(phone, { contact: { fullName: 'Annie (from the phone)' } }, ann.jid)
+    const contacts = () => h.api<Record<string, { name?: string }>>('GET', `/api/whatsapp/store/${TOKEN}/contacts`).then((r) => r.body.data ?? {})
+    await eventually(contacts, (c) => c[ann.jid]?.name === 'Annie (from the phone)', 'the contact name in the store')
+    const got = waitForEvent<Upsert>(io, 'message-upsert', (u) => !u.key.fromMe && u.message.message?.conversation === 'named now')
+    await ann.sendText(phone, 'named now')
+    assert.equal((await got).sender.name, 'Annie (from the phone)')
+  })
+
+  test('the phone reads a chat through app-state: the store\'s unread count goes to 0', async () => {
+    const unread = () => h.api<Array<{ id: string; unreadCount: number }>>('GET', `/api/whatsapp/store/${TOKEN}/chats`)
+      .then((r) => r.body.data?.find((c) => c.id === ann.jid)?.unreadCount ?? -1)
+    const got = waitForEvent<Upsert & { message: { messageTimestamp: number } }>(io, 'message-upsert', (u) => !u.key.fromMe && u.message.message?.conversation === 'unread one')
+    await ann.sendText(phone, 'unread one')
+    const last = await got
+    await eventually(unread, (n) => n > 0, 'an unread message')
+    await h.sim.phoneChatModify(phone, {
+      markRead: true,
+      lastMessages: [{ key: { remoteJid: ann.jid, id: last.key.id, fromMe: false }, messageTimestamp: Number(last.message.messageTimestamp) }],
+    }, ann.jid)
+    await eventually(unread, (n) => n === 0, 'unread 0 after the phone read the chat')
+  })
+
   test('bad input is a 4xx, never a 500', async () => {
     assert.equal((await phoneSend('15559999999', 'nobody')).status, 404)
     assert.equal((await h.api('POST', '/api/sandbox/phone/send', { token: TOKEN, to: 'x', text: 'a' })).status, 400)
