@@ -1,9 +1,10 @@
 // A simulated WhatsApp user with one real Signal device: receives (decrypts) what gateway accounts send,
 // and sends 1:1 / group messages and media to them.
-import { encodeBigEndian, normalizeMessageContent, type BinaryNode, type proto } from '@whiskeysockets/baileys'
+import { normalizeMessageContent, type BinaryNode, type proto } from '@whiskeysockets/baileys'
 import { companionAddress, pnJid, type AccountState } from './accounts.js'
 import type { Hub } from './hub.js'
 import { fetchMedia, uploadMedia } from './contact-media.js'
+import { DecryptFailures, retryReceipt } from './contact-retry.js'
 import { classify, mediaTypeAttr, stanzaTypeFor, unwrapMessage } from './message-content.js'
 import type { SignalDevice } from './signal-device.js'
 import type { MediaInput, QuotedRef, ReceivedMessage, ReceivedReceipt, SimContact } from './types.js'
@@ -24,8 +25,6 @@ export interface ContactInit {
 export type ContactAddressing = 'pn' | 'lid'
 
 const DEFAULT_WAIT_MS = 10000
-/** WhatsApp clients give up asking for a message again after a few retries */
-const MAX_RETRIES = 3
 
 const encType = (enc: BinaryNode): 'pkmsg' | 'msg' => (enc.attrs.type === 'pkmsg' ? 'pkmsg' : 'msg')
 
@@ -41,13 +40,7 @@ export class ContactImpl implements SimContact {
 	private readonly inbound = new SerialQueue()
 	private readonly inbox = new Inbox<ReceivedMessage>()
 	private readonly receiptBox = new Inbox<ReceivedReceipt>()
-	private failNext = 0
-	private autoRetry = true
-	/** undecryptable message id → the jid it was addressed to (the retry receipt comes "from" it) */
-	private readonly failed = new Map<string, string>()
-	private readonly failures = new Inbox<string>()
-	/** retry receipts sent per message id */
-	private readonly retries = new Map<string, number>()
+	private readonly failures = new DecryptFailures()
 
 	/** device id → Signal device; 0 is the phone (`device`), others are the contact's linked devices */
 	private readonly devices = new Map<number, SignalDevice>()
@@ -153,62 +146,43 @@ export class ContactImpl implements SimContact {
 	 * (`requestRetry`, e.g. after the gateway restarted so only its store still has the message).
 	 */
 	failDecrypts(n: number, retry: 'auto' | 'manual' = 'auto'): void {
-		this.failNext = n
-		this.autoRetry = retry === 'auto'
+		this.failures.simulate(n, retry)
 	}
 
 	/** Ids of messages this contact could not decrypt, oldest first. */
 	undecryptable(): string[] {
-		return [...this.failed.keys()]
+		return this.failures.ids()
 	}
 
 	waitForDecryptFailure(pred: (id: string) => boolean = () => true, timeoutMs = DEFAULT_WAIT_MS): Promise<string> {
 		return this.failures.wait(pred, timeoutMs, `a decryption failure at contact ${this.number}`)
 	}
 
-	/**
-	 * Retry receipt for message `id` (`<receipt type=retry><retry count/><registration/>`): Baileys
-	 * re-sends it from its recent-message cache or its getMessage (the gateway's store).
-	 */
+	/** Retry receipt for message `id`: Baileys re-sends it from its recent-message cache or getMessage (the store). */
 	requestRetry(toPhone: string, id: string, count = 1): void {
 		const account = this.requireAccount(toPhone)
-		const t = unixTime()
-		this.hub.deliver(account, {
-			tag: 'receipt',
-			attrs: { from: this.failed.get(id) ?? this.addressJid, id, type: 'retry', t },
-			content: [
-				{ tag: 'retry', attrs: { count: `${count}`, id, t, v: '1' } },
-				{ tag: 'registration', attrs: {}, content: Buffer.from(encodeBigEndian(this.device.creds.registrationId)) }
-			]
-		})
+		this.hub.deliver(account, retryReceipt(this.failures.addressOf(id) ?? this.addressJid, id, count, this.device.creds.registrationId))
 	}
 
-	/**
-	 * A real decryption failure (Bad MAC, no session, …): like WhatsApp clients, ask for the message
-	 * again (up to 3 times per message); Baileys answers with a fresh session and a re-send.
-	 */
+	/** A real decryption failure (Bad MAC, no session, …): ask for the message again, like WhatsApp clients. */
 	private retryAfterFailure(account: AccountState, stanza: BinaryNode, address: string, err: unknown): void {
 		const id = stanza.attrs.id ?? ''
-		const count = (this.retries.get(id) ?? 0) + 1
-		this.hub.logger.warn({ err, contact: this.number, id, count }, 'contact could not decrypt; sending a retry receipt')
-		if (address !== companionAddress(account) || count > MAX_RETRIES) return
-		this.retries.set(id, count)
-		this.failed.set(id, stanza.attrs.to ?? this.jid)
-		this.failures.push(id)
-		this.requestRetry(account.phone, id, count)
+		this.hub.logger.warn({ err, contact: this.number, id }, 'contact could not decrypt; asking for a retry')
+		if (address !== companionAddress(account)) return
+		const count = this.failures.nextRetry(id, stanza.attrs.to ?? this.jid)
+		if (count !== undefined) this.requestRetry(account.phone, id, count)
 	}
 
 	/** `address`: the sending device's Signal address (default the account's companion; the phone is device 0). */
 	receiveDirect(account: AccountState, stanza: BinaryNode, enc: BinaryNode, address = companionAddress(account), deviceId = 0): void {
 		const device = this.devices.get(deviceId)
 		if (!device) return // the server only routes to devices it listed
-		if (this.failNext > 0 && address === companionAddress(account) && deviceId === 0) {
-			this.failNext--
-			const id = stanza.attrs.id ?? ''
-			this.failed.set(id, stanza.attrs.to ?? this.jid)
-			this.failures.push(id)
-			this.hub.logger.info({ contact: this.number, id }, 'contact could not decrypt (simulated); retry receipt follows')
-			if (this.autoRetry) this.requestRetry(account.phone, id)
+		const simulated = address === companionAddress(account) && deviceId === 0
+			? this.failures.takeSimulated(stanza.attrs.id ?? '', stanza.attrs.to ?? this.jid)
+			: undefined
+		if (simulated) {
+			this.hub.logger.info({ contact: this.number, id: stanza.attrs.id }, 'contact could not decrypt (simulated)')
+			if (simulated.retryNow) this.requestRetry(account.phone, stanza.attrs.id ?? '')
 			return
 		}
 		// address captured now: the account may re-link later
