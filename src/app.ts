@@ -33,6 +33,7 @@ import { bridgeSocketEvents } from './sessions/event-bridge.js'
 import { callRejecter, CallSettingsStore } from './sessions/calls.js'
 import { callRoutes } from './http/routes/calls.js'
 import { createWebhooks, type Webhooks } from './events/webhooks/index.js'
+import { createAmqp, type AmqpSink } from './events/amqp/index.js'
 import { storeRoutes } from './http/routes/store.js'
 import { webhookRoutes } from './http/routes/webhooks.js'
 import { keyRoutes } from './http/routes/keys.js'
@@ -76,6 +77,8 @@ export interface GatewayApp {
   /** Chats/contacts/messages; undefined when STORE=false. */
   store?: Store
   webhooks: Webhooks
+  /** Events to RabbitMQ; undefined without AMQP_URL. */
+  amqp?: AmqpSink
   /** The one send path (routes, scheduler, bulk queue): execute(action, body). */
   messenger: Messenger
   /** Cron jobs from scheduler.json; they send through the messenger. */
@@ -149,6 +152,8 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   storeObserver?.wipeOnLogout(bus)
   storeObserver?.learnIdentities(bus) // before webhooks and Socket.IO subscribe: merged chats first, then the news
   const webhooks = createWebhooks({ db, bus, logger, metrics, config, ownJid: (t) => sessions.get(t)?.user?.id })
+  const amqpUrl = config.amqpUrl
+  const amqp = amqpUrl ? createAmqp({ db, bus, logger, metrics, config: { ...config, amqpUrl } }) : undefined
   const messenger = new Messenger({
     sessions, bus, config, logger, db, mediaCa: endpoint.caPem,
     findMessage: store ? (token, id) => store.findMessage(token, id) : undefined,
@@ -177,12 +182,13 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   routes.push(...keyRoutes(apiKeys, (id) => sockets.revokeKey(id)))
   let closed = false
   const gateway: GatewayApp = {
-    config, logger, bus, sessions, metrics, db, store, webhooks, messenger, scheduler, routes, server, io,
+    config, logger, bus, sessions, metrics, db, store, webhooks, amqp, messenger, scheduler, routes, server, io,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject)
         server.listen(config.port, config.host, () => {
           webhooks.start() // resumes deliveries queued before a restart or crash
+          amqp?.start()
           messenger.resume() // unfinished bulk batches go on where they stopped
           void scheduler.start().catch((err: unknown) => logger.error({ err }, 'scheduler did not start'))
           // Paired instances reconnect on boot (the seed's autostart), without holding up the listener.
@@ -199,6 +205,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
       await messenger.close()
       await sessions.shutdown()
       await webhooks.stop()
+      await amqp?.stop()
       await new Promise<void>((resolve) => io.close(() => resolve()))
       server.closeAllConnections()
       await store?.close()
