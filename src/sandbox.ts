@@ -12,6 +12,7 @@ const STARTER_CONTACTS = [
   { number: '15550100001', name: 'Alice (echo)', echo: true },
   { number: '15550100002', name: 'Bob (echo)', echo: true },
   { number: '15550100003', name: 'Carol' },
+  { number: '15550100004', name: 'Dana (hidden number, echo)', hidePhone: true, echo: true },
   { number: '15550100009', name: 'Not on WhatsApp', onWhatsApp: false },
 ]
 
@@ -30,7 +31,7 @@ const gateway = await runGateway({
 const port = (gateway.server.address() as { port: number }).port
 console.log(`\nSandbox ready: dashboard http://localhost:${port}/  (simulated WhatsApp at ${sim.wsUrl})`)
 console.log('Simulated contacts:')
-for (const c of sim.contacts()) console.log(`  ${c.number}  ${c.name}${c.onWhatsApp ? '' : '  (not on WhatsApp)'}`)
+for (const c of sim.contacts()) console.log(`  ${c.number}  ${c.name}${c.onWhatsApp ? '' : '  (not on WhatsApp)'}${c.hidePhone ? `  (writes as ${c.lid})` : ''}`)
 console.log(`Sandbox state (apart from npm start's): ${config.dataDir}, credentials in ${config.credentialsDir}`)
 console.log('Pair an instance: POST /api/whatsapp/create-instance {token}, then POST /api/sandbox/scan {token}')
 console.log('  (or create it with {token, phone} and POST /api/sandbox/pair {token, code})\n')
