@@ -29,6 +29,9 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   'post /whatsapp/instances/:token/restart': { params: t },
   'post /whatsapp/instances/:token/proxy': { params: t, body: { proxy: 'socks5://user:pass@proxy.example.com:1080' } },
   'post /whatsapp/delete-credential': { body: t },
+  'get /whatsapp/instances/:token/calls': { params: t },
+  'put /whatsapp/instances/:token/calls': { params: t, body: { reject: true, message: 'Sorry, this number cannot take calls. Please write instead.' } },
+  'delete /whatsapp/instances/:token/calls': { params: t },
 
   'post /whatsapp/send-text': { body: { ...to, text: 'Hello from the gateway!' } },
   'post /whatsapp/send-media': { body: { ...to, type: 'image', url: 'https://example.com/photo.jpg', caption: 'Look at this' } },
@@ -105,6 +108,9 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   'post /sandbox/contacts': { body: { name: 'Postman contact' }, standalone: true },
   'post /sandbox/contacts/:number/send': { params: { number }, body: { ...t, text: 'Hi from a simulated contact' } },
   'get /sandbox/contacts/:number/messages': { params: { number } },
+  'post /sandbox/contacts/:number/call': { params: { number }, body: { ...t, video: false, ringMs: 5000 } },
+  'get /sandbox/contacts/:number/calls': { params: { number } },
+  'post /sandbox/phone/send': { body: { ...t, to: number, text: 'Sent from the phone itself' } },
   'post /sandbox/logout': { body: t },
 }
 

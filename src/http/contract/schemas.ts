@@ -137,8 +137,12 @@ export const CONTRACT_SCHEMAS: Record<string, Schema> = {
   ApiKeyRevoked: closed({ id: str(), revoked: { type: 'boolean', enum: [true] } }, ['id', 'revoked'], { id: '2b1f0c9e-8d7a-4e6b-9c5d-4a3b2c1d0e9f', revoked: true }),
 
   SandboxPhone: closed({ phone: str('The simulated account\'s number') }, ['phone'], { phone: '15550001111' }),
-  SandboxContact: closed({ number: str(), jid: str(), onWhatsApp: { type: 'boolean' }, name: str() }, ['number', 'jid', 'onWhatsApp'],
-    { number: '15551234567', jid: JID, onWhatsApp: true, name: 'Alice' }),
+  // The simulator's shapes grow with it: open objects.
+  SandboxContact: { type: 'object', required: ['number', 'jid', 'onWhatsApp'], properties: { number: str(), jid: str(), onWhatsApp: { type: 'boolean' }, name: str() },
+    example: { number: '15551234567', jid: JID, onWhatsApp: true, name: 'Alice' } },
+  SandboxCall: { type: 'object', required: ['id', 'status'], properties: { id: str(), token: nullable(str()), status: str('ringing, rejected or missed'), video: { type: 'boolean' } } },
+  CallSettings: closed({ reject: { type: 'boolean' }, message: str('Text sent to a rejected caller'), source: { type: 'string', enum: ['instance', 'global'] } }, ['reject', 'source'],
+    { reject: true, message: 'Sorry, this number cannot take calls. Please write instead.', source: 'instance' }),
   SandboxSent: { type: 'object', required: ['id'], properties: { id: str() }, example: { id: 'ABCD1234' } },
   SandboxReceived: {
     type: 'object', required: ['id', 'from', 'chat', 'type', 'receivedAt'],
@@ -193,6 +197,11 @@ export const ROUTE_DATA: Record<string, Schema> = {
   'post /keys': ref('ApiKeyCreated'),
   'get /keys': arrayOf(ref('ApiKey')),
   'delete /keys/:id': ref('ApiKeyRevoked'),
+  'get /whatsapp/instances/:token/calls': ref('CallSettings'),
+  'put /whatsapp/instances/:token/calls': ref('CallSettings'),
+  'delete /whatsapp/instances/:token/calls': ref('CallSettings'),
+  'post /sandbox/contacts/:number/call': ref('SandboxSent'),
+  'get /sandbox/contacts/:number/calls': arrayOf(ref('SandboxCall')),
   'post /sandbox/scan': ref('SandboxPhone'),
   'post /sandbox/pair': ref('SandboxPhone'),
   'get /sandbox/contacts': arrayOf(ref('SandboxContact')),
