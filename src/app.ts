@@ -100,6 +100,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
     getMessage: store ? storeGetMessage(store) : undefined,
     pairingConcurrency: config.pairingConcurrency,
     autostartConcurrency: config.autostartConcurrency,
+    maxInstances: config.maxInstances,
     options: {
       maxReconnects: config.maxReconnects,
       qrMaxRefreshes: config.qrMaxRefreshes,
@@ -169,7 +170,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   if (sandbox?.routes) routes.push(...sandbox.routes(gateway))
   routes.push(...openapiRoutes(() => routes))
   const app = buildHttpApp({
-    auth: config.auth, origin: config.origin, bodyLimit: config.bodyLimit, logger, routes,
+    auth: config.auth, origin: config.origin, bodyLimit: config.bodyLimit, logger, routes, authFailLimit: config.authFailLimit,
     metrics: metrics.registry, publicDir: PUBLIC_DIR, extra: (http) => mountApiDocs(http, config.auth),
   })
   httpApp = app

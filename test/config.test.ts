@@ -10,7 +10,7 @@ const dir = () => mkdtempSync(join(tmpdir(), 'wagw-config-'))
 
 test('defaults are safe and typed', () => {
   const cwd = dir()
-  const c = loadConfig({ AUTH: 'abcdefgh12' }, cwd)
+  const c = loadConfig({ AUTH: 'abcdefgh12345678' }, cwd)
   assert.equal(c.port, 3000)
   assert.equal(c.credentialsDir, join(cwd, 'credentials'))
   assert.equal(c.schedulerFile, join(cwd, 'scheduler.json'))
@@ -19,6 +19,9 @@ test('defaults are safe and typed', () => {
   assert.equal(c.mediaMaxBytes, 64 * 1024 * 1024)
   assert.equal(c.store, true)
   assert.equal(c.sandbox, false)
+  assert.equal(c.maxInstances, 1000)
+  assert.equal(c.schedulerMinIntervalS, 60)
+  assert.equal(c.authFailLimit, 30)
   rmSync(cwd, { recursive: true })
 })
 
@@ -41,21 +44,37 @@ test('malformed values name the variable', () => {
     [{ WEBHOOK: 'not a url' }, /WEBHOOK must be a URL/],
     [{ WEBHOOK: 'ftp://x/y' }, /WEBHOOK must use http/],
     [{ STORE: 'maybe' }, /STORE must be true or false/],
-    [{ AUTH: 'short' }, /AUTH must be at least 8/],
-    [{ AUTH: 'has:colon1' }, /AUTH must not contain/],
+    [{ AUTH: 'short' }, /AUTH must be at least 16 characters; generate one with: openssl rand -base64 24/],
+    [{ AUTH: 'fifteen-chars-x' }, /AUTH must be at least 16/],
+    [{ AUTH: 'has:colon1234567' }, /AUTH must not contain/],
+    [{ MAX_INSTANCES: '0' }, /MAX_INSTANCES must be between/],
+    [{ SCHEDULER_MIN_INTERVAL_S: 'x' }, /SCHEDULER_MIN_INTERVAL_S must be a whole number/],
+    [{ AUTH_FAIL_LIMIT: '0' }, /AUTH_FAIL_LIMIT must be between/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
   ]
   for (const [env, message] of cases) {
-    assert.throws(() => loadConfig({ AUTH: 'abcdefgh12', ...env }, dir()), (err: unknown) => err instanceof ConfigError && message.test(err.message))
+    assert.throws(() => loadConfig({ AUTH: 'abcdefgh12345678', ...env }, dir()), (err: unknown) => err instanceof ConfigError && message.test(err.message))
   }
 })
 
 test('a config error stops boot with one clear line', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: 'abc', AUTH: 'abcdefgh12', DATA_DIR: dir() },
+    env: { ...process.env, PORT: 'abc', AUTH: 'abcdefgh12345678', DATA_DIR: dir() },
     encoding: 'utf8',
     timeout: 30_000,
   })
   assert.equal(r.status, 1)
   assert.equal(r.stderr.trim(), 'Invalid configuration: PORT must be a whole number, got "abc"')
+})
+
+test('a short AUTH stops boot and shows how to generate a strong one', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, AUTH: 'abcdefgh12', DATA_DIR: dir() },
+    encoding: 'utf8',
+    timeout: 30_000,
+  })
+  assert.equal(r.status, 1)
+  assert.match(r.stderr, /AUTH must be at least 16 characters/)
+  assert.match(r.stderr, /openssl rand -base64 24/)
+  assert.match(r.stderr, /node -e/)
 })

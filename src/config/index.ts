@@ -50,6 +50,15 @@ export interface Config {
   sandbox: boolean
   /** Override of Baileys' WebSocket URL (the simulator's, in sandbox runs and benchmarks). */
   waWebSocketUrl?: string
+  /** Failed auth attempts one IP may make per 15 minutes before it gets 429s. */
+  authFailLimit: number
+  /** Instances this node accepts (create-instance beyond it is refused). */
+  maxInstances: number
+  /** Shortest interval between two runs of a scheduled job, in seconds (0 = no limit). */
+  schedulerMinIntervalS: number
+  schedulerMaxJobs: number
+  /** Unfinished bulk batches one instance may have queued at once. */
+  maxQueuedBatches: number
 }
 
 export class ConfigError extends Error {
@@ -106,11 +115,15 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw
 }
 
+const AUTH_MIN_LENGTH = 16
+
 /** AUTH from the env, or one generated once and kept in DATA_DIR so restarts keep the same key. */
 function resolveAuth(env: Env, dataDir: string): { auth: string; generated: boolean } {
   const auth = str(env, 'AUTH')
   if (auth !== undefined) {
-    if (auth.length < 8) throw new ConfigError('AUTH', 'must be at least 8 characters')
+    if (auth.length < AUTH_MIN_LENGTH) {
+      throw new ConfigError('AUTH', `must be at least ${AUTH_MIN_LENGTH} characters; generate one with: openssl rand -base64 24  (or: node -e "console.log(require('crypto').randomBytes(24).toString('base64url'))")`)
+    }
     if (auth.includes(':')) throw new ConfigError('AUTH', 'must not contain ":" (it is the Basic auth user name)')
     return { auth, generated: false }
   }
@@ -168,5 +181,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel,
     sandbox: bool(env, 'WA_SANDBOX', false),
     waWebSocketUrl: url(env, 'WA_WS_URL', ['ws:', 'wss:']),
+    authFailLimit: int(env, 'AUTH_FAIL_LIMIT', 30, 1, 1_000_000),
+    maxInstances: int(env, 'MAX_INSTANCES', 1000, 1, 1_000_000),
+    schedulerMinIntervalS: int(env, 'SCHEDULER_MIN_INTERVAL_S', 60, 0, 86_400),
+    schedulerMaxJobs: int(env, 'SCHEDULER_MAX_JOBS', 1000, 1, 1_000_000),
+    maxQueuedBatches: int(env, 'MAX_QUEUED_BATCHES', 50, 1, 100_000),
   }
 }

@@ -7,6 +7,7 @@ import { requireAuth } from './auth.js'
 import { sendFail } from './envelope.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
 import { mountRoutes, type RouteDef } from './route.js'
+import { authFailureLimiter, docsHeaders, securityHeaders } from './security.js'
 
 export interface HttpAppOptions {
   auth: string
@@ -16,6 +17,8 @@ export interface HttpAppOptions {
   routes: RouteDef[]
   metrics: Registry
   publicDir?: string
+  /** Failed auth attempts per IP per 15 minutes before 429 (default 30). */
+  authFailLimit?: number
   /** Extra mounts outside /api routing (the API docs page, which applies the same auth itself). */
   extra?: (app: express.Express) => void
 }
@@ -49,8 +52,11 @@ export function buildHttpApp(opts: HttpAppOptions): express.Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('query parser', 'simple')
+  app.use(securityHeaders())
   app.use(cors(opts.origin))
   if (opts.publicDir) app.use(express.static(opts.publicDir, { index: 'index.html' }))
+  app.use(['/api', '/metrics'], authFailureLimiter(opts.auth, opts.authFailLimit ?? 30))
+  app.use('/api/docs', docsHeaders())
   opts.extra?.(app)
 
   const auth = requireAuth(opts.auth)

@@ -1,7 +1,7 @@
 // token → Session. The HTTP layer, messaging and the scheduler reach WhatsApp only through here.
 import type { WASocket } from '@whiskeysockets/baileys'
 import type { SessionState, SessionUser } from '../events/bus.js'
-import { conflict, notFound } from '../errors.js'
+import { conflict, notFound, tooMany } from '../errors.js'
 import { Semaphore } from '../util/semaphore.js'
 import { Session, type SessionDeps } from './session.js'
 
@@ -11,7 +11,12 @@ export interface InstanceInfo {
   user: SessionUser | null
 }
 
-export type ManagerDeps = Omit<SessionDeps, 'pairingLimiter'> & { pairingConcurrency: number; autostartConcurrency: number }
+export type ManagerDeps = Omit<SessionDeps, 'pairingLimiter'> & {
+  pairingConcurrency: number
+  autostartConcurrency: number
+  /** Instances this node holds at most (MAX_INSTANCES); unlimited when absent. */
+  maxInstances?: number
+}
 
 /** How long one autostarted login may hold its slot before the next one starts anyway. */
 const AUTOSTART_SETTLE_MS = 30_000
@@ -20,17 +25,22 @@ export class SessionManager {
   private readonly sessions = new Map<string, Session>()
   private readonly deps: SessionDeps
   private readonly autostartConcurrency: number
+  private readonly maxInstances: number
 
   constructor(deps: ManagerDeps) {
-    const { pairingConcurrency, autostartConcurrency, ...rest } = deps
+    const { pairingConcurrency, autostartConcurrency, maxInstances, ...rest } = deps
     this.deps = { ...rest, pairingLimiter: new Semaphore(pairingConcurrency) }
     this.autostartConcurrency = autostartConcurrency
+    this.maxInstances = maxInstances ?? Infinity
   }
 
   /** Starts the instance (or returns the running one); with `phone`, returns a pairing code. */
   async create(token: string, phone?: string): Promise<{ session: Session; pairingCode?: string }> {
     let session = this.sessions.get(token)
     if (!session) {
+      if (this.sessions.size >= this.maxInstances) {
+        throw tooMany(`this node already holds MAX_INSTANCES (${this.maxInstances}) instances; delete unused ones or raise MAX_INSTANCES`)
+      }
       session = new Session(token, this.deps)
       this.sessions.set(token, session)
     }
