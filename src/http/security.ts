@@ -45,13 +45,13 @@ export const AUTH_FAIL_WINDOW_MS = 15 * 60 * 1000
  * every request from it is refused with 429 (even with the right key, or guessing would go on).
  */
 export function authFailureLimiter(expected: string, limit: number, windowMs = AUTH_FAIL_WINDOW_MS): RequestHandler {
+  // The same key the limiter's default generator uses (IPv6 addresses grouped by /56).
   const keyOf = (ip: string | undefined) => ipKeyGenerator(ip ?? '')
   const limiter = rateLimit({
     windowMs,
     limit,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
-    keyGenerator: (req) => keyOf(req.ip),
     skip: async (req) => {
       if (!isAuthorized(expected, req.headers.authorization)) return false
       const hits = (await limiter.getKey(keyOf(req.ip)))?.totalHits ?? 0
