@@ -16,7 +16,7 @@ import { createMetrics } from '../src/metrics.js'
 import type { SessionManager } from '../src/sessions/manager.js'
 import { openDatabase, type Db } from '../src/store/db.js'
 
-interface Hit { id: string; event: string; signature?: string; body: string; parsed: { key?: { id?: string; remoteJid?: string } } }
+interface Hit { id: string; event: string; signature?: string; timestamp?: string; body: string; parsed: { key?: { id?: string; remoteJid?: string } } }
 
 /** A receiver whose answer per request is decided by `respond` (status, or 'hang'). */
 async function receiver(respond: (hit: Hit, n: number) => number | 'hang') {
@@ -26,7 +26,7 @@ async function receiver(respond: (hit: Hit, n: number) => number | 'hang') {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8')
-      const hit: Hit = { id: String(req.headers['x-delivery-id']), event: String(req.headers['x-event']), signature: req.headers['x-signature'] as string | undefined, body, parsed: JSON.parse(body) as Hit['parsed'] }
+      const hit: Hit = { id: String(req.headers['x-delivery-id']), event: String(req.headers['x-event']), signature: req.headers['x-signature'] as string | undefined, timestamp: req.headers['x-timestamp'] as string | undefined, body, parsed: JSON.parse(body) as Hit['parsed'] }
       hits.push(hit)
       const answer = respond(hit, hits.length)
       if (answer === 'hang') return
@@ -98,7 +98,7 @@ describe('dispatcher', () => {
     assert.equal(r.hits.length, 3)
     assert.equal(new Set(r.hits.map((h) => h.id)).size, 1, 'X-Delivery-Id is stable across retries')
     for (const h of r.hits) {
-      assert.ok(verifySignature(SECRET, h.body, h.signature), 'signature verifies on every attempt')
+      assert.ok(verifySignature(SECRET, h.body, h.signature, h.timestamp), 'signature verifies on every attempt')
       assert.equal(h.event, 'message-upsert')
       assert.equal(h.parsed.key?.id, id)
     }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase, type Db } from '../src/store/db.js'
-import { signBody, verifySignature } from '../src/events/webhooks/signing.js'
+import { signatureHeaders, signBody, verifySignature } from '../src/events/webhooks/signing.js'
 import { backoffDelay } from '../src/util/backoff.js'
 import { WebhookOutbox, laneOf } from '../src/events/webhooks/outbox.js'
 import { chatOfEvent, webhookBody } from '../src/events/webhooks/router.js'
@@ -27,17 +27,29 @@ after(() => {
 })
 
 describe('signature', () => {
-  test('is sha256=<hex HMAC-SHA256(secret, raw body)> and verifies only the exact body', () => {
+  test('is sha256=<hex HMAC-SHA256(secret, "timestamp.body")> and verifies only the exact body and time', () => {
     const body = '{"event":"message-upsert","token":"t1","text":"héllo"}'
-    const sig = signBody('s3cret-key', body)
-    assert.equal(sig, 'sha256=' + createHmac('sha256', 's3cret-key').update(Buffer.from(body, 'utf8')).digest('hex'))
-    assert.ok(verifySignature('s3cret-key', body, sig))
-    assert.ok(verifySignature('s3cret-key', Buffer.from(body), sig))
-    assert.equal(verifySignature('other-key', body, sig), false)
-    assert.equal(verifySignature('s3cret-key', body + ' ', sig), false)
-    assert.equal(verifySignature('s3cret-key', body, sig.slice(7)), false, 'prefix required')
-    assert.equal(verifySignature('s3cret-key', body, undefined), false)
-    assert.equal(verifySignature('s3cret-key', body, 'sha256=abc'), false, 'wrong length is refused, not thrown')
+    const nowMs = 1_700_000_000_000
+    const { 'x-timestamp': ts, 'x-signature': sig } = signatureHeaders('s3cret-key', body, nowMs)
+    assert.equal(ts, '1700000000')
+    assert.equal(sig, signBody('s3cret-key', body, 1_700_000_000))
+    assert.equal(sig, 'sha256=' + createHmac('sha256', 's3cret-key').update(Buffer.from(`${ts}.${body}`, 'utf8')).digest('hex'))
+    const at = { nowMs }
+    assert.ok(verifySignature('s3cret-key', body, sig, ts, at))
+    assert.ok(verifySignature('s3cret-key', Buffer.from(body), sig, ts, at))
+    assert.equal(verifySignature('other-key', body, sig, ts, at), false)
+    assert.equal(verifySignature('s3cret-key', body + ' ', sig, ts, at), false)
+    assert.equal(verifySignature('s3cret-key', body, sig, String(Number(ts) + 1), at), false, 'the timestamp is signed')
+    assert.equal(verifySignature('s3cret-key', body, sig.slice(7), ts, at), false, 'prefix required')
+    assert.equal(verifySignature('s3cret-key', body, undefined, ts, at), false)
+    assert.equal(verifySignature('s3cret-key', body, sig, undefined, at), false, 'no timestamp, no trust')
+    assert.equal(verifySignature('s3cret-key', body, 'sha256=abc', ts, at), false, 'wrong length is refused, not thrown')
+    assert.equal(verifySignature('s3cret-key', body, sig, ts, { nowMs: nowMs + 301_000 }), false, 'older than 5 minutes is refused')
+    assert.ok(verifySignature('s3cret-key', body, sig, ts, { nowMs: nowMs + 299_000 }))
+    assert.equal(
+      'sha256=' + createHmac('sha256', 's3cret-key').update(body).digest('hex') === sig, false,
+      'the old body-only signature no longer verifies (a replayed old delivery is useless)',
+    )
   })
 })
 
@@ -162,6 +174,11 @@ describe('payload and targets', () => {
     targets.set('t1', { url: 'http://mine/hook2' })
     assert.deepEqual(targets.view('t1')?.events, ['message-upsert'], 'default events')
     assert.equal(targets.view('t1')?.hasSecret, false)
+    assert.deepEqual(
+      targets.resolve('t1', 'message-upsert', '6281234').find((t) => t.kind === 'instance'),
+      { kind: 'instance', url: 'http://mine/hook2', secret: 'gsecret' },
+      'an instance webhook without its own secret is signed with WEBHOOK_SECRET',
+    )
     assert.equal(targets.remove('t1'), true)
     assert.equal(targets.remove('t1'), false)
   })

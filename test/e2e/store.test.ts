@@ -60,7 +60,11 @@ async function startReceiver(answer: () => number = () => 200) {
   }
 }
 
-const hmac = (secret: string, raw: string) => 'sha256=' + createHmac('sha256', secret).update(raw).digest('hex')
+/** What a receiver computes: HMAC over `X-Timestamp.body`; a timestamp older than 5 minutes would be refused. */
+const hmac = (secret: string, raw: string, timestamp: unknown) => {
+  assert.ok(Math.abs(Date.now() / 1000 - Number(timestamp)) < 300, `X-Timestamp ${String(timestamp)} is current`)
+  return 'sha256=' + createHmac('sha256', secret).update(`${String(timestamp)}.${raw}`).digest('hex')
+}
 const keyIdOf = (h: Hit) => (h.body.key as Key | undefined)?.id
 
 describe('store, events and webhooks against the simulator', () => {
@@ -181,7 +185,7 @@ describe('store, events and webhooks against the simulator', () => {
     const hitText = await globalHook.wait((x) => keyIdOf(x) === ids.text, 'the text webhook')
     for (const x of [hit, hitText]) {
       assert.equal(x.path, `/webhook/${phone}/`)
-      assert.equal(x.headers['x-signature'], hmac(SECRET, x.raw), 'X-Signature verifies with node:crypto')
+      assert.equal(x.headers['x-signature'], hmac(SECRET, x.raw, x.headers['x-timestamp']), 'X-Signature verifies with node:crypto')
       assert.equal(x.headers['x-event'], 'message-upsert')
       assert.match(String(x.headers['x-delivery-id']), /^[0-9a-f-]{36}$/)
       assert.deepEqual(Object.keys(x.body), ['event', 'token', 'key', 'message'])
@@ -257,7 +261,7 @@ describe('store, events and webhooks against the simulator', () => {
     assert.equal(replayed.replayed, 1)
     const hit = await own.wait((x) => keyIdOf(x) === id, 'the replayed delivery')
     assert.equal(hit.path, '/mine')
-    assert.equal(hit.headers['x-signature'], hmac('instance-secret', hit.raw))
+    assert.equal(hit.headers['x-signature'], hmac('instance-secret', hit.raw, hit.headers['x-timestamp']))
     assert.equal(hit.headers['x-delivery-id'], report.deliveryId, 'same delivery id after replay')
     await fails('POST', `/api/whatsapp/instances/${TOKEN}/webhook/deliveries/${report.deliveryId}/replay`, undefined, 409, /not dead/)
 

@@ -42,7 +42,7 @@ async function startReceiver(port: number) {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8')
-      const expected = 'sha256=' + createHmac('sha256', SECRET).update(raw).digest('hex')
+      const expected = 'sha256=' + createHmac('sha256', SECRET).update(`${String(req.headers['x-timestamp'])}.${raw}`).digest('hex')
       if (req.headers['x-signature'] !== expected) badSignatures++
       const deliveryId = String(req.headers['x-delivery-id'])
       if (seen.has(deliveryId)) duplicates++

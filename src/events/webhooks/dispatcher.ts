@@ -7,6 +7,7 @@ import axios from 'axios'
 import type { Logger } from '../../logger.js'
 import type { EventBus } from '../bus.js'
 import type { AttemptFailure, Delivery, WebhookOutbox } from './outbox.js'
+import { signatureHeaders } from './signing.js'
 
 export interface DispatcherOptions {
   timeoutMs: number
@@ -152,7 +153,7 @@ export class WebhookDispatcher {
           'user-agent': 'whatsapp-gateway-webhook/1',
           'x-delivery-id': d.id,
           'x-event': d.event,
-          ...(d.signature ? { 'x-signature': d.signature } : {}),
+          ...signing(d),
         },
         timeout: this.opts.timeoutMs,
         signal: abort.signal,
@@ -184,6 +185,12 @@ export class WebhookDispatcher {
       this.logger.warn({ err: String(err) }, 'pruning delivered webhooks failed')
     }
   }
+}
+
+/** Each attempt is signed at send time, so X-Timestamp is the time of this attempt, not of the event. */
+function signing(d: Delivery): Record<string, string> {
+  if (d.secret) return signatureHeaders(d.secret, d.body)
+  return d.signature ? { 'x-signature': d.signature } : {}
 }
 
 /** The URL without credentials or query (they may hold secrets) for messages shown to clients. */

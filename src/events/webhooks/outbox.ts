@@ -19,7 +19,9 @@ export interface NewDelivery {
   event: string
   /** The exact bytes sent (and signed). */
   body: string
-  /** X-Signature header value, computed at enqueue time; absent without a secret. */
+  /** The key each attempt is signed with (X-Timestamp + X-Signature); absent: unsigned. */
+  secret?: string
+  /** Rows queued by older versions: a signature computed at enqueue time (no timestamp). */
   signature?: string
 }
 
@@ -37,8 +39,8 @@ export interface Delivery extends NewDelivery {
   updatedAt: number
 }
 
-/** What the deliveries API shows (no body, no signature). */
-export type DeliveryView = Omit<Delivery, 'body' | 'signature' | 'lane' | 'seq'>
+/** What the deliveries API shows (no body, no secret or signature). */
+export type DeliveryView = Omit<Delivery, 'body' | 'secret' | 'signature' | 'lane' | 'seq'>
 
 /** Retry schedule of deliveries (see util/backoff.ts) and the attempts before a row is dead. */
 export interface RetryPolicy {
@@ -55,7 +57,7 @@ export interface AttemptFailure {
 
 interface Row {
   seq: number; id: string; token: string; url: string; lane: string; chat: string; event: string; body: string
-  signature: string | null; status: DeliveryStatus; attempts: number; next_at: number; last_status: number | null
+  signature: string | null; secret: string | null; status: DeliveryStatus; attempts: number; next_at: number; last_status: number | null
   last_error: string | null; last_answer: string | null; created_at: number; updated_at: number
 }
 
@@ -64,11 +66,12 @@ const ANSWER_MAX = 500
 const toDelivery = (r: Row): Delivery => ({
   id: r.id, seq: r.seq, token: r.token, url: r.url, lane: r.lane, chat: r.chat, event: r.event, body: r.body,
   ...(r.signature ? { signature: r.signature } : {}),
+  ...(r.secret ? { secret: r.secret } : {}),
   status: r.status, attempts: r.attempts, nextAt: r.next_at, lastStatus: r.last_status, lastError: r.last_error,
   lastAnswer: r.last_answer, createdAt: r.created_at, updatedAt: r.updated_at,
 })
 
-export const toView = ({ body: _b, signature: _s, lane: _l, seq: _q, ...view }: Delivery): DeliveryView => view
+export const toView = ({ body: _b, secret: _k, signature: _s, lane: _l, seq: _q, ...view }: Delivery): DeliveryView => view
 
 export const laneOf = (d: Pick<NewDelivery, 'token' | 'url' | 'chat'>): string => `${d.token}\n${d.url}\n${d.chat}`
 
@@ -87,6 +90,7 @@ export class WebhookOutbox {
         event TEXT NOT NULL,
         body TEXT NOT NULL,
         signature TEXT,
+        secret TEXT,
         status TEXT NOT NULL,
         attempts INTEGER NOT NULL DEFAULT 0,
         next_at INTEGER NOT NULL,
@@ -99,10 +103,13 @@ export class WebhookOutbox {
       CREATE INDEX IF NOT EXISTS webhook_deliveries_pending ON webhook_deliveries (lane, seq) WHERE status = 'pending';
       CREATE INDEX IF NOT EXISTS webhook_deliveries_token ON webhook_deliveries (token, seq);
     `)
+    // Databases made before deliveries were signed per attempt lack the secret column.
+    const columns = db.prepare<[], { name: string }>('PRAGMA table_info(webhook_deliveries)').all().map((c) => c.name)
+    if (!columns.includes('secret')) db.exec('ALTER TABLE webhook_deliveries ADD COLUMN secret TEXT')
     this.st = {
       insert: db.prepare(`
-        INSERT INTO webhook_deliveries (id, token, url, lane, chat, event, body, signature, status, next_at, created_at, updated_at)
-        VALUES (@id, @token, @url, @lane, @chat, @event, @body, @signature, 'pending', @now, @now, @now)`),
+        INSERT INTO webhook_deliveries (id, token, url, lane, chat, event, body, signature, secret, status, next_at, created_at, updated_at)
+        VALUES (@id, @token, @url, @lane, @chat, @event, @body, @signature, @secret, 'pending', @now, @now, @now)`),
       get: db.prepare<[string], Row>('SELECT * FROM webhook_deliveries WHERE id = ?'),
       head: db.prepare<[string], Row>("SELECT * FROM webhook_deliveries WHERE status = 'pending' AND lane = ? ORDER BY seq LIMIT 1"),
       heads: db.prepare<[], Row>(`
@@ -126,7 +133,7 @@ export class WebhookOutbox {
     return this.db.transaction(() =>
       items.map((d) => {
         const id = randomUUID()
-        this.st.insert.run({ ...d, id, lane: laneOf(d), signature: d.signature ?? null, now })
+        this.st.insert.run({ ...d, id, lane: laneOf(d), signature: d.signature ?? null, secret: d.secret ?? null, now })
         return toDelivery(this.st.get.get(id)!)
       }),
     )()

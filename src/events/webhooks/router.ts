@@ -1,11 +1,10 @@
-// Bus → outbox: for every event an instance's webhooks want, one signed row per target is written
+// Bus → outbox: for every event an instance's webhooks want, one row per target is written
 // in the same synchronous step as the event itself (a SIGKILL right after loses nothing). Sending
 // happens later, in the dispatcher; nothing here waits on the network.
 import { jsonReplacer } from '../../store/serialize.js'
 import type { Logger } from '../../logger.js'
 import type { EventBus, GatewayEventName, GatewayEvents } from '../bus.js'
 import type { Delivery, WebhookOutbox } from './outbox.js'
-import { signBody } from './signing.js'
 import { jidUser } from '../../messaging/jid.js'
 import type { WebhookTargets } from './targets.js'
 
@@ -50,7 +49,7 @@ export function routeEventsToOutbox(deps: RouterDeps): () => void {
       const body = webhookBody(event, payload)
       const chat = chatOfEvent(payload)
       const rows = deps.outbox.enqueue(targets.map((t) => ({
-        token, url: t.url, chat, event, body, ...(t.secret ? { signature: signBody(t.secret, body) } : {}),
+        token, url: t.url, chat, event, body, ...(t.secret ? { secret: t.secret } : {}),
       })))
       deps.onEnqueued(rows)
     } catch (err) {

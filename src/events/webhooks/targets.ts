@@ -108,7 +108,9 @@ export class WebhookTargets {
       }
     }
     const own = this.get(token)
-    if (own && wantsEvent(own.events, event)) out.push({ kind: 'instance', url: own.url, ...(own.secret ? { secret: own.secret } : {}) })
+    // An instance webhook without its own secret is signed with WEBHOOK_SECRET, never sent unsigned.
+    const ownSecret = own?.secret ?? g.secret
+    if (own && wantsEvent(own.events, event)) out.push({ kind: 'instance', url: own.url, ...(ownSecret ? { secret: ownSecret } : {}) })
     return out
   }
 }
