@@ -24,7 +24,7 @@ import { bulkRoutes } from './http/routes/bulk.js'
 import { mediaRoutes } from './http/routes/media.js'
 import { messageRoutes } from './http/routes/messages.js'
 import { createMetrics, type Metrics } from './metrics.js'
-import { SqliteAuthStore } from './sessions/auth-state.js'
+import { SqliteAuthStore, type AuthStore } from './sessions/auth-state.js'
 import { SessionManager } from './sessions/manager.js'
 import { bridgeSocketEvents } from './sessions/event-bridge.js'
 import { createWebhooks, type Webhooks } from './events/webhooks/index.js'
@@ -51,6 +51,8 @@ export interface AppOptions {
   sandbox?: SandboxLink
   /** Your own Store (e.g. MySQL/Postgres, see src/store/types.ts); default: SqliteStore in DATA_DIR. */
   store?: Store
+  /** Where credentials live; default: SqliteAuthStore in CREDENTIALS_DIR (tests inject failing disks). */
+  authStore?: AuthStore
 }
 
 export interface GatewayApp {
@@ -91,13 +93,14 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   const store = config.store ? (opts.store ?? new SqliteStore(db)) : undefined
   const storeObserver = store ? new StoreObserver(store, logger) : undefined
   const sessions = new SessionManager({
-    authStore: new SqliteAuthStore(config.credentialsDir),
+    authStore: opts.authStore ?? new SqliteAuthStore(config.credentialsDir),
     bus,
     logger,
     // Baileys events → bus (messages, receipts, groups); Socket.IO and webhooks forward the bus.
     // The store listens first, so a message is stored before the bus announces it.
     observers: [...(storeObserver ? [storeObserver] : []), { attach: (token, sock) => bridgeSocketEvents(token, sock, bus) }],
     getMessage: store ? storeGetMessage(store) : undefined,
+    onCredsWriteError: () => credsWriteFailures.inc(), // called only once sockets run, after the counter exists
     pairingConcurrency: config.pairingConcurrency,
     autostartConcurrency: config.autostartConcurrency,
     maxInstances: config.maxInstances,
@@ -113,6 +116,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
     },
   })
   const metrics = createMetrics(bus, sessions)
+  const credsWriteFailures = metrics.counter('wa_creds_write_failures_total', 'creds.json saves that failed (disk full, permission)')
   storeObserver?.wipeOnLogout(bus)
   const webhooks = createWebhooks({ db, bus, logger, metrics, config, ownJid: (t) => sessions.get(t)?.user?.id })
   const messenger = new Messenger({
@@ -150,7 +154,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
           // Paired instances reconnect on boot (the seed's autostart), without holding up the listener.
           void sessions.autostart().then((tokens) => {
             if (tokens.length) logger.info({ count: tokens.length }, 'autostarted saved instances')
-          })
+          }).catch((err: unknown) => logger.error({ err }, 'autostart failed'))
           resolve((server.address() as AddressInfo).port)
         })
       }),
@@ -159,12 +163,14 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
       closed = true
       await scheduler.close() // no job may fire into a closing messenger
       await messenger.close()
-      await sessions.shutdown()
+      // A failed credentials save is reported (non-zero exit) only after everything else closed.
+      const sessionError = await sessions.shutdown().then(() => undefined, (err: unknown) => err)
       await webhooks.stop()
       await new Promise<void>((resolve) => io.close(() => resolve()))
       server.closeAllConnections()
       await store?.close()
       db.close()
+      if (sessionError) throw sessionError
     },
   }
   if (sandbox?.routes) routes.push(...sandbox.routes(gateway))

@@ -2,6 +2,7 @@
 import 'dotenv/config'
 import { createApp, type AppOptions, type GatewayApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config/index.js'
+import { installProcessGuards } from './process-guards.js'
 
 export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   try {
@@ -19,6 +20,7 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
 export async function runGateway(opts: AppOptions): Promise<GatewayApp> {
   const gateway = await createApp(opts)
   const { config, logger } = gateway
+  installProcessGuards(logger) // one instance's stray rejection must not end the process
   const port = await gateway.listen()
   const url = `http://localhost:${port}`
   if (config.authGenerated) {

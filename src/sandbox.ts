@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { sandboxRoutes } from './http/routes/sandbox.js'
 import { createLogger } from './logger.js'
 import { loadConfigOrExit, runGateway } from './main.js'
+import { installProcessGuards } from './process-guards.js'
 import { Simulator } from './simulator/index.js'
 
 /** The contacts every sandbox starts with (kept across restarts through the simulator's data dir). */
@@ -17,6 +18,7 @@ const STARTER_CONTACTS = [
 
 const config = loadConfigOrExit({ ...process.env, WA_SANDBOX: 'true' })
 const logger = createLogger(config.logLevel)
+installProcessGuards(logger) // before the simulator starts: nothing may end the process by a stray rejection
 logger.info('starting the simulated WhatsApp network')
 const sim = await Simulator.start({ dataDir: join(config.dataDir, 'simulator'), logger: logger.child({ component: 'simulator' }) })
 for (const c of STARTER_CONTACTS) {

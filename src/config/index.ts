@@ -130,7 +130,7 @@ function resolveAuth(env: Env, dataDir: string): { auth: string; generated: bool
   const file = join(dataDir, 'auth-key')
   if (existsSync(file)) return { auth: readFileSync(file, 'utf8').trim(), generated: true }
   const generated = randomBytes(24).toString('base64url')
-  mkdirSync(dataDir, { recursive: true })
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   writeFileAtomicSync(file, generated + '\n', 0o600)
   return { auth: generated, generated: true }
 }

@@ -92,7 +92,13 @@ export class SessionManager {
 
   /** Reconnects every instance whose credentials are on disk (boot). */
   async autostart(): Promise<string[]> {
-    const tokens = this.deps.authStore.listSaved()
+    let tokens: string[]
+    try {
+      tokens = this.deps.authStore.listSaved()
+    } catch (err) {
+      this.deps.logger.error({ err: String(err) }, 'autostart could not list saved instances')
+      return []
+    }
     // Logins run a few at a time: a thousand at once ran a fresh process out of memory.
     const limiter = new Semaphore(this.autostartConcurrency)
     await Promise.all(
@@ -128,8 +134,15 @@ export class SessionManager {
     })
   }
 
+  /** Stops every session; rejects (after all are stopped) naming those whose credentials did not save. */
   async shutdown(): Promise<void> {
-    await Promise.all([...this.sessions.values()].map((s) => s.stop().catch(() => undefined)))
+    const sessions = [...this.sessions.values()]
+    const results = await Promise.allSettled(sessions.map((s) => s.stop()))
     this.sessions.clear()
+    const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${sessions[i].token}: ${String(r.reason)}`] : []))
+    if (failed.length) {
+      this.deps.logger.error({ failed }, 'credentials of some instances could not be saved at shutdown')
+      throw new Error(`credentials not saved for ${failed.length} instance(s): ${failed.slice(0, 5).join('; ')}`)
+    }
   }
 }

@@ -8,6 +8,7 @@ import { AppError } from '../errors.js'
 import type { EventBus, SessionState, SessionUser } from '../events/bus.js'
 import type { Logger } from '../logger.js'
 import { backoffDelay } from '../util/backoff.js'
+import { runAsInstance } from '../util/instance-context.js'
 import type { Semaphore } from '../util/semaphore.js'
 import { isPaired, type AuthHandle, type AuthStore } from './auth-state.js'
 
@@ -23,6 +24,8 @@ export interface SessionDeps {
   pairingLimiter: Semaphore
   observers: SessionObserver[]
   getMessage?: (token: string, key: WAMessageKey) => Promise<WAMessageContent | undefined>
+  /** A creds.json save failed (disk full, permission): counted by the metrics. */
+  onCredsWriteError?: (token: string, err: unknown) => void
   options: {
     maxReconnects: number
     qrMaxRefreshes: number
@@ -96,11 +99,15 @@ export class Session {
   async stop(): Promise<void> {
     this.teardownSocket()
     // Creds were saved on every creds.update; only a save still in flight is awaited, so
-    // stopping a thousand sessions is not a thousand fsyncs.
-    await this.auth?.flush()
-    this.auth?.close()
-    this.auth = undefined
-    this.setState('closed')
+    // stopping a thousand sessions is not a thousand fsyncs. A failed save rejects (shutdown
+    // must report it), after the instance is released all the same.
+    try {
+      await this.auth?.flush()
+    } finally {
+      this.auth?.close()
+      this.auth = undefined
+      this.setState('closed')
+    }
   }
 
   /** Logs out on WhatsApp when connected, then forgets everything about this account. */
@@ -118,7 +125,20 @@ export class Session {
     this.setState('logged-out')
   }
 
+  /**
+   * Never rejects: whatever goes wrong while connecting (unreadable creds, a keys DB that cannot
+   * open, a throwing observer) ends in state `failed` with `lastError`, and only for this instance.
+   */
   private async connect(): Promise<void> {
+    try {
+      // Everything the socket starts carries this token (see process-guards.ts).
+      await runAsInstance(this.token, () => this.openSocket())
+    } catch (err) {
+      this.failWith('could not start the connection', err)
+    }
+  }
+
+  private async openSocket(): Promise<void> {
     this.teardownSocket()
     this.setState('connecting')
     if (!this.auth) this.auth = this.deps.authStore.open(this.token)
@@ -141,8 +161,10 @@ export class Session {
     })
     this.sock = sock
     this.closingOnPurpose = false
-    sock.ev.on('creds.update', () => void saveCreds())
-    sock.ev.on('connection.update', (update) => void this.onConnectionUpdate(sock, update))
+    sock.ev.on('creds.update', () => void saveCreds().catch((err: unknown) => this.onCredsWriteFailed(err)))
+    sock.ev.on('connection.update', (update) => {
+      void this.onConnectionUpdate(sock, update).catch((err: unknown) => this.report('connection update failed', err))
+    })
     for (const observer of this.deps.observers) observer.attach(this.token, sock)
   }
 
@@ -201,7 +223,7 @@ export class Session {
     // The seed's event carries the profile picture; WhatsApp may refuse it, which is fine.
     void sock.profilePictureUrl(user.id, 'image').catch(() => null).then((ppUrl) => {
       if (sock === this.sock) this.deps.bus.emit('connection-open', { token: this.token, user, ppUrl: ppUrl ?? null })
-    })
+    }).catch((err: unknown) => this.report('connection-open listeners failed', err))
   }
 
   private onClose(error: Error | undefined): void {
@@ -223,7 +245,7 @@ export class Session {
     }
     if (statusCode === DisconnectReason.restartRequired) {
       this.log.info('restart required (515); reconnecting now')
-      void this.connect()
+      void this.connect() // never rejects: failures end in state failed
       return
     }
     if (statusCode === DisconnectReason.connectionReplaced) {
@@ -243,7 +265,34 @@ export class Session {
     const delay = backoffDelay(this.failures, options.reconnectBaseMs, options.reconnectCapMs)
     this.log.info({ statusCode, attempt: this.failures, delayMs: delay }, 'connection closed; reconnecting')
     this.setState('connecting', reason, statusCode)
-    this.reconnectTimer = setTimeout(() => void this.connect(), delay)
+    this.reconnectTimer = setTimeout(() => void this.connect(), delay) // never rejects
+  }
+
+  /** Logs an error of this instance and keeps it as lastError (the instance goes on). */
+  private report(what: string, err: unknown): void {
+    const message = errorMessage(err)
+    this.lastError = `${what}: ${message}`
+    this.log.error({ err: message }, what)
+  }
+
+  /** Gives up on this instance only: releases what it holds and marks it failed. */
+  private failWith(what: string, err: unknown): void {
+    this.report(what, err)
+    this.teardownSocket()
+    this.releasePairingSlot?.()
+    this.releasePairingSlot = undefined
+    try {
+      this.auth?.close()
+    } catch {
+      // a half-open store has nothing more to release
+    }
+    this.auth = undefined
+    this.setState('failed', this.lastError)
+  }
+
+  private onCredsWriteFailed(err: unknown): void {
+    this.report('could not save credentials (creds.json)', err)
+    this.deps.onCredsWriteError?.(this.token, err)
   }
 
   /** Fully releases the current socket (listeners, timers, websocket) before any new one. */
@@ -290,6 +339,8 @@ function baileysLogLevel(log: Logger): string {
   if (log.level === 'trace' || log.level === 'debug') return log.level
   return log.levelVal > 40 ? log.level : 'warn'
 }
+
+const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err))
 
 function newWaiter(): { promise: Promise<string>; resolve: (code: string) => void; reject: (err: Error) => void } {
   let resolve!: (code: string) => void
