@@ -123,5 +123,5 @@ test('an unhandled rejection is logged with the instance token and the process k
   assert.ok(logged, r.stdout)
   assert.equal(logged.token, 'tok-stray')
   assert.equal(logged.err?.message, 'stray failure in a socket callback')
-  assert.equal(lines.at(-1), 'still alive')
+  assert.ok(lines.includes('still alive'), 'the process went on after the rejection')
 })
