@@ -129,6 +129,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   routes.push(...groupRoutes(new GroupService(sessions)))
   const scheduler = new Scheduler({
     store: new FileJobStore(config.schedulerFile, logger), actions: () => SEND_ACTIONS, executor: messenger, bus, logger,
+    limits: { minIntervalS: config.schedulerMinIntervalS, maxJobs: config.schedulerMaxJobs },
   })
   await scheduler.load() // a malformed scheduler.json is kept aside here, before anything can overwrite it
   routes.push(...schedulerRoutes(scheduler))

@@ -1,6 +1,6 @@
 // Media of a bulk batch is loaded once when the batch is created and kept under
 // DATA_DIR/bulk-media/<batchId>/ until the batch is finished (it must survive a restart).
-import { copyFile, mkdir, rename, rm } from 'node:fs/promises'
+import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { StoredMedia } from './batch-store.js'
 import type { LocalMedia } from './media-source.js'
@@ -28,5 +28,12 @@ export class BatchMedia {
 
   async drop(batchId: string): Promise<void> {
     await rm(this.dir(batchId), { recursive: true, force: true }).catch(() => undefined)
+  }
+
+  /** Boot: removes the media of every batch that is no longer unfinished (a crash between a
+   *  batch's end or cancel and its cleanup must not leave files forever). */
+  async sweep(unfinished: Set<string>): Promise<void> {
+    const names = await readdir(this.root).catch(() => [] as string[])
+    await Promise.all(names.filter((n) => !unfinished.has(n)).map((n) => this.drop(n)))
   }
 }
