@@ -2,6 +2,7 @@
 import 'dotenv/config'
 import { createApp, type AppOptions, type GatewayApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config/index.js'
+import { routeConsoleToLogger } from './console-capture.js'
 import { installProcessGuards } from './process-guards.js'
 
 export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
@@ -21,12 +22,14 @@ export async function runGateway(opts: AppOptions): Promise<GatewayApp> {
   const gateway = await createApp(opts)
   const { config, logger } = gateway
   installProcessGuards(logger) // one instance's stray rejection must not end the process
+  routeConsoleToLogger(logger, [config.auth, config.webhookSecret ?? '']) // libsignal prints sessions with their keys
   const port = await gateway.listen()
   const url = `http://localhost:${port}`
   if (config.authGenerated) {
-    console.log(`\nNo AUTH in .env: using the generated key stored in ${config.dataDir}/auth-key`)
-    console.log(`  AUTH=${config.auth}`)
-    console.log(`  e.g. curl -u "${config.auth}:" ${url}/api/whatsapp/instances\n`)
+    // The key itself never goes to stdout (logs are often shipped elsewhere): only where it is.
+    const file = `${config.dataDir}/auth-key`
+    process.stdout.write(`\nNo AUTH in .env: using the generated key stored in ${file} (readable by this user only)\n`)
+    process.stdout.write(`  e.g. curl -u "$(cat ${file}):" ${url}/api/whatsapp/instances\n\n`)
   }
   logger.info({ url }, `gateway listening; dashboard at ${url}/`)
   let closing = false

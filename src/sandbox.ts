@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { sandboxRoutes } from './http/routes/sandbox.js'
 import { createLogger } from './logger.js'
 import { loadConfigOrExit, runGateway } from './main.js'
+import { routeConsoleToLogger } from './console-capture.js'
 import { installProcessGuards } from './process-guards.js'
 import { Simulator } from './simulator/index.js'
 
@@ -19,6 +20,7 @@ const STARTER_CONTACTS = [
 const config = loadConfigOrExit({ ...process.env, WA_SANDBOX: 'true' })
 const logger = createLogger(config.logLevel)
 installProcessGuards(logger) // before the simulator starts: nothing may end the process by a stray rejection
+routeConsoleToLogger(logger, [config.auth, config.webhookSecret ?? '']) // the simulator's libsignal prints too
 logger.info('starting the simulated WhatsApp network')
 const sim = await Simulator.start({ dataDir: join(config.dataDir, 'simulator'), logger: logger.child({ component: 'simulator' }) })
 for (const c of STARTER_CONTACTS) {
@@ -30,8 +32,10 @@ const gateway = await runGateway({
   sandbox: { wsUrl: sim.wsUrl, rootPublicKey: sim.rootPublicKey, caPem: sim.caPem, routes: (gw) => sandboxRoutes(gw, sim) },
 })
 const port = (gateway.server.address() as { port: number }).port
-console.log(`\nSandbox ready: dashboard http://localhost:${port}/  (simulated WhatsApp at ${sim.wsUrl})`)
-console.log('Simulated contacts:')
-for (const c of sim.contacts()) console.log(`  ${c.number}  ${c.name}${c.onWhatsApp ? '' : '  (not on WhatsApp)'}`)
-console.log('Pair an instance: POST /api/whatsapp/create-instance {token}, then POST /api/sandbox/scan {token}\n')
+// The banner is for the human at the terminal; console.* goes to the log (see console-capture.ts).
+const say = (line: string) => process.stdout.write(line + '\n')
+say(`\nSandbox ready: dashboard http://localhost:${port}/  (simulated WhatsApp at ${sim.wsUrl})`)
+say('Simulated contacts:')
+for (const c of sim.contacts()) say(`  ${c.number}  ${c.name}${c.onWhatsApp ? '' : '  (not on WhatsApp)'}`)
+say('Pair an instance: POST /api/whatsapp/create-instance {token}, then POST /api/sandbox/scan {token}\n')
 process.once('exit', () => void sim.stop())

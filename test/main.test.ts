@@ -1,9 +1,9 @@
-// `npm start`'s entry as a real process: starts with no .env and no WhatsApp reachable, prints the
-// generated key, serves the API, and exits 0 on SIGTERM.
+// `npm start`'s entry as a real process: starts with no .env and no WhatsApp reachable, says where
+// the generated key is (never the key itself), serves the API, and exits 0 on SIGTERM.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -19,7 +19,8 @@ test('the server starts on defaults, answers with the printed key, and shuts dow
     const timer = setTimeout(() => reject(new Error(`server did not start in 30 s; output:\n${out}`)), 30_000)
     const onData = (chunk: Buffer) => {
       out += chunk.toString()
-      const key = /AUTH=(\S+)/.exec(out)?.[1]
+      const keyFile = /generated key stored in (\S+)/.exec(out)?.[1]
+      const key = keyFile ? readFileSync(keyFile, 'utf8').trim() : undefined
       const url = /"url":"(http:\/\/localhost:\d+)"/.exec(out)?.[1]
       if (key && url) {
         clearTimeout(timer)
@@ -32,6 +33,7 @@ test('the server starts on defaults, answers with the printed key, and shuts dow
   })
   try {
     const { key, url } = await ready
+    assert.ok(!out.includes(key), 'the generated key is not printed')
     const ok = await fetch(`${url}/api/whatsapp/instances`, { headers: { authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` } })
     assert.equal(ok.status, 200)
     assert.deepEqual(await ok.json(), { status: true, data: [] })
