@@ -21,6 +21,8 @@ export interface AuthHandle {
 export interface AuthStore {
   open(token: string): AuthHandle
   hasCreds(token: string): boolean
+  /** True when saved credentials are paired; reads without keeping anything open. */
+  isPairedSaved(token: string): boolean
   remove(token: string): void
   /** Tokens with saved, paired credentials (for autostart). */
   listSaved(): string[]
@@ -52,13 +54,15 @@ export class SqliteAuthStore implements AuthStore {
     return readdirSync(this.dir, { withFileTypes: true })
       .filter((d) => d.isDirectory() && this.hasCreds(d.name))
       .map((d) => d.name)
-      .filter((token) => {
-        try {
-          return isPaired(deserialize<AuthenticationCreds>(readFileSync(join(this.dir, token, 'creds.json'), 'utf8')))
-        } catch {
-          return false // a corrupt file is left for a human to look at, not autostarted
-        }
-      })
+      .filter((token) => this.isPairedSaved(token))
+  }
+
+  isPairedSaved(token: string): boolean {
+    try {
+      return isPaired(deserialize<AuthenticationCreds>(readFileSync(join(this.folder(token), 'creds.json'), 'utf8')))
+    } catch {
+      return false // missing, or corrupt: left for a human to look at, not autostarted
+    }
   }
 
   remove(token: string): void {

@@ -141,6 +141,10 @@ export class Session {
   private async openSocket(): Promise<void> {
     this.teardownSocket()
     this.setState('connecting')
+    if (!this.auth && !this.releasePairingSlot && !this.deps.authStore.isPairedSaved(this.token)) {
+      // A new pairing waits for its slot BEFORE opening any file: a queued burst holds no descriptors.
+      this.releasePairingSlot = await this.deps.pairingLimiter.acquire()
+    }
     if (!this.auth) this.auth = this.deps.authStore.open(this.token)
     const { state, saveCreds } = this.auth
     if (!isPaired(state.creds) && !this.releasePairingSlot) {
