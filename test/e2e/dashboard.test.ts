@@ -27,6 +27,8 @@ let browser: BrowserContext
 let profileDir = ''
 let contact: SimContact
 const pageErrors: string[] = []
+/** Content-Security-Policy violations the browser reported (the dashboard must cause none). */
+const cspViolations: string[] = []
 /** A webhook receiver: the bodies it got, and a promise per expected body. */
 let receiver: Server
 let hookUrl = ''
@@ -61,6 +63,11 @@ async function newPage(): Promise<Page> {
   const page = await browser.newPage()
   await page.setViewportSize({ width: 1280, height: 860 })
   page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`))
+  // Every blocked script, style, image or connection fires securitypolicyviolation in the page.
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`))
+  })
+  page.on('console', (msg) => { if (/CSP violation|Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text()) })
   page.on('console', (msg) => { if (msg.type() === 'error' && !/status of 40[0149]/.test(msg.text())) pageErrors.push(`console: ${msg.text()}`) })
   return page
 }
@@ -109,6 +116,8 @@ after(async () => {
 describe('dashboard in a real browser', () => {
   test('sign in, create, QR, pair via the simulated phone, send, see it in the chat view', async () => {
     const page = await newPage()
+    const served = await page.goto(h.baseUrl + '/')
+    assert.match(String(served?.headers()['content-security-policy']), /script-src 'self'/, 'the dashboard is served with a strict CSP')
     await signIn(page, AUTH)
     await visible(page.getByText('Sandbox', { exact: true }), 'the sandbox badge')
     await visible(page.locator('#live-status[data-state=live]'), 'the live (Socket.IO) indicator')
@@ -219,6 +228,7 @@ describe('dashboard in a real browser', () => {
     await shot(page, '6-webhook')
     await page.close()
     assert.deepEqual(pageErrors, [], 'no script errors in the page')
+    assert.deepEqual(cspViolations, [], 'the dashboard passes its Content-Security-Policy')
   })
 
   test('a wrong AUTH key shows a clear error and no data', async () => {
