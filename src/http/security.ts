@@ -3,7 +3,7 @@
 import type { RequestHandler } from 'express'
 import helmet from 'helmet'
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit'
-import { isAuthorized } from './auth.js'
+import { keyFromHeader, type Authenticator } from './auth.js'
 import { sendFail } from './envelope.js'
 
 /** The dashboard loads only its own files; QR codes are data: URLs; Socket.IO is same-origin. */
@@ -44,7 +44,7 @@ export const AUTH_FAIL_WINDOW_MS = 15 * 60 * 1000
  * Counts requests that carry a wrong or no key, per IP. Once an IP reaches `limit` in the window,
  * every request from it is refused with 429 (even with the right key, or guessing would go on).
  */
-export function authFailureLimiter(expected: string, limit: number, windowMs = AUTH_FAIL_WINDOW_MS): RequestHandler {
+export function authFailureLimiter(authenticate: Authenticator, limit: number, windowMs = AUTH_FAIL_WINDOW_MS): RequestHandler {
   // The same key the limiter's default generator uses (IPv6 addresses grouped by /56).
   const keyOf = (ip: string | undefined) => ipKeyGenerator(ip ?? '')
   const limiter = rateLimit({
@@ -53,7 +53,7 @@ export function authFailureLimiter(expected: string, limit: number, windowMs = A
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     skip: async (req) => {
-      if (!isAuthorized(expected, req.headers.authorization)) return false
+      if (!(await authenticate(keyFromHeader(req.headers.authorization)))) return false
       const hits = (await limiter.getKey(keyOf(req.ip)))?.totalHits ?? 0
       return hits < limit // a blocked IP stays blocked until the window ends
     },

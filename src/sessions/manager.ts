@@ -4,6 +4,7 @@ import type { SessionState, SessionUser } from '../events/bus.js'
 import { conflict, notFound, tooMany } from '../errors.js'
 import { Semaphore } from '../util/semaphore.js'
 import { Session, type SessionDeps } from './session.js'
+import { enforceSignatureChecks } from './signature-check.js'
 
 export interface InstanceInfo {
   token: string
@@ -32,6 +33,7 @@ export class SessionManager {
     this.deps = { ...rest, pairingLimiter: new Semaphore(pairingConcurrency) }
     this.autostartConcurrency = autostartConcurrency
     this.maxInstances = maxInstances ?? Infinity
+    enforceSignatureChecks() // before any socket: WhatsApp's Noise certificate must really be checked
   }
 
   /** Starts the instance (or returns the running one); with `phone`, returns a pairing code. */
@@ -78,15 +80,17 @@ export class SessionManager {
     return session
   }
 
-  /** Logs out if connected, closes, wipes the folder, and forgets the instance. */
+  /** Logs out if connected, closes, wipes the folder, and forgets the instance; unknown → 404. */
   async delete(token: string): Promise<void> {
     const session = this.sessions.get(token)
     if (session) {
       await session.logoutAndWipe()
       session.dispose()
       this.sessions.delete(token)
-    } else {
+    } else if (this.deps.authStore.hasCreds(token)) {
       this.deps.authStore.remove(token)
+    } else {
+      throw notFound(`instance "${token}" not found: nothing to delete`)
     }
   }
 
@@ -94,6 +98,8 @@ export class SessionManager {
   async autostart(): Promise<string[]> {
     let tokens: string[]
     try {
+      const abandoned = this.deps.authStore.removeUnpaired()
+      if (abandoned.length) this.deps.logger.info({ tokens: abandoned }, 'removed the folders of logins that were never completed')
       tokens = this.deps.authStore.listSaved()
     } catch (err) {
       this.deps.logger.error({ err: String(err) }, 'autostart could not list saved instances')

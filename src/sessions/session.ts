@@ -11,6 +11,8 @@ import { backoffDelay } from '../util/backoff.js'
 import { runAsInstance } from '../util/instance-context.js'
 import type { Semaphore } from '../util/semaphore.js'
 import { isPaired, type AuthHandle, type AuthStore } from './auth-state.js'
+import { socketConfig } from './socket-config.js'
+import { Watchdog } from './watchdog.js'
 
 /** Something that wants every socket of every session (store ingestion, metrics). */
 export interface SessionObserver {
@@ -33,6 +35,8 @@ export interface SessionDeps {
     syncHistory: boolean
     reconnectBaseMs: number
     reconnectCapMs: number
+    /** Silence (ms) after which an open socket is probed with a ping, and restarted without an answer; 0 = off. */
+    watchdogMs: number
     waWebSocketUrl?: string
     /** Sandbox: trust the simulator's media host for uploads. */
     fetchAgent?: Agent
@@ -46,11 +50,14 @@ export class Session {
   qrDataUrl?: string
   pairingCode?: string
   lastError?: string
+  /** Set while the latest creds.json save failed: it stays the lastError until a save succeeds. */
+  private credsWriteError?: string
   private sock?: WASocket
   private auth?: AuthHandle
   private failures = 0
   private qrCount = 0
   private reconnectTimer?: NodeJS.Timeout
+  private watchdog?: Watchdog
   private releasePairingSlot?: () => void
   private pairingPhone?: string
   /** The pending create-instance {phone} call(s): settled with the code, or when the connection gives up. */
@@ -104,8 +111,11 @@ export class Session {
     try {
       await this.auth?.flush()
     } finally {
+      const neverPaired = this.auth !== undefined && !isPaired(this.auth.state.creds)
       this.auth?.close()
       this.auth = undefined
+      // A QR nobody scanned leaves nothing worth keeping; its folder would only look like an account.
+      if (neverPaired) this.deps.authStore.remove(this.token)
       this.setState('closed')
     }
   }
@@ -152,20 +162,31 @@ export class Session {
       this.releasePairingSlot = await this.deps.pairingLimiter.acquire()
     }
     const { options } = this.deps
-    const sock = makeWASocket({
-      auth: state,
-      logger: this.log.child({ class: 'baileys' }, { level: baileysLogLevel(this.log) }),
-      waWebSocketUrl: options.waWebSocketUrl,
-      qrTimeout: options.qrTimeoutMs,
-      markOnlineOnConnect: false,
-      syncFullHistory: false,
-      shouldSyncHistoryMessage: () => options.syncHistory,
-      fetchAgent: options.fetchAgent,
-      getMessage: async (key) => (this.deps.getMessage ? this.deps.getMessage(this.token, key) : undefined),
-    })
+    let sock: WASocket
+    try {
+      sock = makeWASocket(socketConfig({
+        auth: state,
+        logger: this.log.child({ class: 'baileys' }, { level: baileysLogLevel(this.log) }),
+        waWebSocketUrl: options.waWebSocketUrl,
+        qrTimeoutMs: options.qrTimeoutMs,
+        syncHistory: options.syncHistory,
+        fetchAgent: options.fetchAgent,
+        getMessage: async (key) => (this.deps.getMessage ? this.deps.getMessage(this.token, key) : undefined),
+      }))
+    } catch (err) {
+      // A socket that cannot even be built (bad settings) will not build on a retry either.
+      this.log.error({ err }, 'could not create the WhatsApp socket')
+      this.releasePairingSlot?.()
+      this.releasePairingSlot = undefined
+      this.lastError = `could not create the WhatsApp socket: ${err instanceof Error ? err.message : String(err)}`
+      this.setState('failed', this.lastError)
+      return
+    }
     this.sock = sock
     this.closingOnPurpose = false
-    sock.ev.on('creds.update', () => void saveCreds().catch((err: unknown) => this.onCredsWriteFailed(err)))
+    sock.ev.on('creds.update', () => {
+      void saveCreds().then(() => (this.credsWriteError = undefined), (err: unknown) => this.onCredsWriteFailed(err))
+    })
     sock.ev.on('connection.update', (update) => {
       void this.onConnectionUpdate(sock, update).catch((err: unknown) => this.report('connection update failed', err))
     })
@@ -216,6 +237,8 @@ export class Session {
 
   private onOpen(sock: WASocket): void {
     this.failures = 0
+    // A 515 or a dropped attempt before this one is history now; credentials not on disk are not.
+    this.lastError = this.credsWriteError
     this.qrCount = 0
     this.qr = this.qrDataUrl = this.pairingCode = this.pairingPhone = undefined
     this.releasePairingSlot?.()
@@ -223,6 +246,13 @@ export class Session {
     const me = sock.user
     this.user = me ? { id: me.id, name: me.name ?? me.notify, lid: me.lid } : undefined
     this.setState('open')
+    if (this.deps.options.watchdogMs > 0) {
+      this.watchdog = new Watchdog(sock, {
+        silenceMs: this.deps.options.watchdogMs,
+        probeTimeoutMs: Math.min(this.deps.options.watchdogMs, 10_000),
+        onStall: () => this.onStall(sock),
+      })
+    }
     const user = this.user ?? { id: '' }
     // The seed's event carries the profile picture; WhatsApp may refuse it, which is fine.
     void sock.profilePictureUrl(user.id, 'image').catch(() => null).then((ppUrl) => {
@@ -296,22 +326,31 @@ export class Session {
 
   private onCredsWriteFailed(err: unknown): void {
     this.report('could not save credentials (creds.json)', err)
+    this.credsWriteError = this.lastError
     this.deps.onCredsWriteError?.(this.token, err)
+  }
+
+  /** The socket looks open but WhatsApp stopped answering: a new connection, like a drop, at once. */
+  private onStall(sock: WASocket): void {
+    if (sock !== this.sock) return
+    this.log.warn({ silenceMs: this.deps.options.watchdogMs }, 'no frame from WhatsApp and no answer to a ping; restarting the connection')
+    this.lastError = 'watchdog: no answer from WhatsApp'
+    this.setState('connecting', 'watchdog')
+    this.connect().catch((err: unknown) => this.log.error({ err }, 'reconnect after the watchdog failed'))
   }
 
   /** Fully releases the current socket (listeners, timers, websocket) before any new one. */
   private teardownSocket(): void {
     clearTimeout(this.reconnectTimer)
     this.reconnectTimer = undefined
+    this.watchdog?.stop()
+    this.watchdog = undefined
     const sock = this.sock
     if (!sock) return
     this.sock = undefined
     sock.ev.removeAllListeners(undefined as never)
-    try {
-      sock.end(undefined)
-    } catch {
-      // already closed
-    }
+    // end() is async in Baileys 7: a socket that is already closed may reject, which is fine here.
+    sock.end(undefined).catch(() => undefined)
   }
 
   private setState(state: SessionState, reason?: string, statusCode?: number): void {
