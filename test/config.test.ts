@@ -28,8 +28,8 @@ test('defaults are safe and typed', () => {
 
 test('a sandbox config keeps all its state apart from the production config', () => {
   const cwd = dir()
-  const prod = loadConfig({ AUTH: 'abcdefgh12' }, cwd)
-  const sandbox = loadConfig({ AUTH: 'abcdefgh12', WA_SANDBOX: 'true' }, cwd)
+  const prod = loadConfig({ AUTH: 'abcdefgh12345678' }, cwd)
+  const sandbox = loadConfig({ AUTH: 'abcdefgh12345678', WA_SANDBOX: 'true' }, cwd)
   const root = join(cwd, 'data', 'sandbox')
   assert.equal(sandbox.dataDir, root)
   assert.equal(sandbox.credentialsDir, join(root, 'credentials'))
@@ -40,7 +40,7 @@ test('a sandbox config keeps all its state apart from the production config', ()
     assert.ok(!sandbox[k].startsWith(prod.credentialsDir) && sandbox[k] !== prod.schedulerFile, k)
   }
   // A variable set explicitly still wins in the sandbox.
-  const explicit = loadConfig({ AUTH: 'abcdefgh12', WA_SANDBOX: 'true', CREDENTIALS_DIR: './creds' }, cwd)
+  const explicit = loadConfig({ AUTH: 'abcdefgh12345678', WA_SANDBOX: 'true', CREDENTIALS_DIR: './creds' }, cwd)
   assert.equal(explicit.credentialsDir, join(cwd, 'creds'))
   assert.equal(explicit.dataDir, root)
   rmSync(cwd, { recursive: true })
