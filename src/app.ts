@@ -10,6 +10,7 @@ import type { Config } from './config/index.js'
 import { EventBus } from './events/bus.js'
 import { createSocketGateway } from './events/socket-gateway.js'
 import { buildHttpApp } from './http/app.js'
+import { idempotency, withIdempotency } from './http/idempotency.js'
 import type { RouteDef } from './http/route.js'
 import { mountApiDocs, openapiRoutes } from './http/openapi.js'
 import { instanceRoutes } from './http/routes/instances.js'
@@ -27,6 +28,7 @@ import { messageRoutes } from './http/routes/messages.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import { SqliteAuthStore, type AuthStore } from './sessions/auth-state.js'
 import { SessionManager } from './sessions/manager.js'
+import { SqliteInstanceSettings } from './sessions/instance-settings.js'
 import { bridgeSocketEvents } from './sessions/event-bridge.js'
 import { createWebhooks, type Webhooks } from './events/webhooks/index.js'
 import { storeRoutes } from './http/routes/store.js'
@@ -38,6 +40,8 @@ import { openDatabase, type Db } from './store/db.js'
 import { storeGetMessage } from './store/baileys.js'
 import { StoreObserver } from './store/ingest.js'
 import { SqliteStore } from './store/sqlite-store.js'
+import { SqliteIdempotencyStore } from './store/idempotency-sqlite.js'
+import type { IdempotencyStore } from './store/idempotency-types.js'
 import type { Store } from './store/types.js'
 
 /** What the gateway needs to talk to the simulator instead of WhatsApp (sandbox and tests only). */
@@ -57,6 +61,8 @@ export interface AppOptions {
   store?: Store
   /** Where credentials live; default: SqliteAuthStore in CREDENTIALS_DIR (tests inject failing disks). */
   authStore?: AuthStore
+  /** Where Idempotency-Key answers are kept (src/store/idempotency-types.ts); default: SQLite in DATA_DIR. */
+  idempotencyStore?: IdempotencyStore
 }
 
 export interface GatewayApp {
@@ -119,6 +125,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
     getMessage: store ? storeGetMessage(store) : undefined,
     onCredsWriteError: () => credsWriteFailures.inc(), // called only once sockets run, after the counter exists
     pairingConcurrency: config.pairingConcurrency,
+    settings: new SqliteInstanceSettings(db),
     autostartConcurrency: config.autostartConcurrency,
     maxInstances: config.maxInstances,
     options: {
@@ -131,6 +138,8 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
       syncHistory: sandbox ? false : config.syncHistory,
       waWebSocketUrl: endpoint.wsUrl,
       fetchAgent: endpoint.caPem ? new Agent({ ca: endpoint.caPem, keepAlive: true }) : undefined,
+      caPem: endpoint.caPem,
+      defaultProxy: config.proxy,
     },
   })
   const metrics = createMetrics(bus, sessions)
@@ -199,8 +208,10 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   // The sandbox drives simulated phones for every instance: admin only.
   if (sandbox?.routes) routes.push(...sandbox.routes(gateway).map((r) => ({ ...r, access: 'admin' as const })))
   routes.push(...openapiRoutes(() => routes))
+  const idempotencyGuard = idempotency({ store: opts.idempotencyStore ?? new SqliteIdempotencyStore(db), ttlHours: config.idempotencyTtlHours, logger })
   const app = buildHttpApp({
-    authenticate, origin: config.origin, bodyLimit: config.bodyLimit, logger, routes, authFailLimit: config.authFailLimit,
+    authenticate, origin: config.origin, bodyLimit: config.bodyLimit, logger, routes: withIdempotency(routes, idempotencyGuard),
+    authFailLimit: config.authFailLimit,
     metrics: metrics.registry, publicDir: PUBLIC_DIR, extra: (http) => mountApiDocs(http, authenticate),
   })
   httpApp = app

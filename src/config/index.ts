@@ -50,6 +50,8 @@ export interface Config {
   bodyLimit: string
   logLevel: string
   sandbox: boolean
+  /** Proxy of every instance that has none of its own (socks5://, socks4://, http://, https://). */
+  proxy?: string
   /** Override of Baileys' WebSocket URL (the simulator's, in sandbox runs and benchmarks). */
   waWebSocketUrl?: string
   /** Override of WhatsApp's Noise root public key (32 bytes): only to dial a simulated network. */
@@ -65,6 +67,8 @@ export interface Config {
   schedulerMaxJobs: number
   /** Unfinished bulk batches one instance may have queued at once. */
   maxQueuedBatches: number
+  /** How long an Idempotency-Key and its stored answer are kept. */
+  idempotencyTtlHours: number
 }
 
 export class ConfigError extends Error {
@@ -217,6 +221,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel,
     sandbox,
     waWebSocketUrl: url(env, 'WA_WS_URL', ['ws:', 'wss:']),
+    proxy: url(env, 'PROXY', ['socks5:', 'socks5h:', 'socks4:', 'socks4a:', 'http:', 'https:']),
     waRootPublicKey: publicKey(env, 'WA_ROOT_PUBLIC_KEY'),
     waCaPem: pemFile(env, 'WA_CA_FILE', cwd),
     authFailLimit: int(env, 'AUTH_FAIL_LIMIT', 30, 1, 1_000_000),
@@ -224,5 +229,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     schedulerMinIntervalS: int(env, 'SCHEDULER_MIN_INTERVAL_S', 60, 0, 86_400),
     schedulerMaxJobs: int(env, 'SCHEDULER_MAX_JOBS', 1000, 1, 1_000_000),
     maxQueuedBatches: int(env, 'MAX_QUEUED_BATCHES', 50, 1, 100_000),
+    idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
   }
 }

@@ -5,19 +5,28 @@ import { conflict, notFound, tooMany } from '../errors.js'
 import { Semaphore } from '../util/semaphore.js'
 import { Session, type SessionDeps } from './session.js'
 import { enforceSignatureChecks } from './signature-check.js'
+import { MemoryInstanceSettings, type InstanceSettingsStore } from './instance-settings.js'
+import { maskProxy } from './proxy.js'
 
 export interface InstanceInfo {
   token: string
   state: SessionState
   user: SessionUser | null
+  /** The proxy it dials through (password masked), or null. */
+  proxy: string | null
 }
 
 export type ManagerDeps = Omit<SessionDeps, 'pairingLimiter'> & {
   pairingConcurrency: number
   autostartConcurrency: number
+  /** Per-instance settings (the proxy); default: kept in memory only. */
+  settings?: InstanceSettingsStore
   /** Instances this node holds at most (MAX_INSTANCES); unlimited when absent. */
   maxInstances?: number
 }
+
+/** The proxy shown in listings: the instance's own or PROXY, password masked. */
+export const maskedProxy = (s: Session): string | null => (s.effectiveProxy ? maskProxy(s.effectiveProxy) : null)
 
 /** How long one autostarted login may hold its slot before the next one starts anyway. */
 const AUTOSTART_SETTLE_MS = 30_000
@@ -26,10 +35,14 @@ export class SessionManager {
   private readonly sessions = new Map<string, Session>()
   private readonly deps: SessionDeps
   private readonly autostartConcurrency: number
+  private readonly settings: InstanceSettingsStore
+  /** Settings being read for sessions just created. */
+  private readonly loading = new Map<string, Promise<void>>()
   private readonly maxInstances: number
 
   constructor(deps: ManagerDeps) {
-    const { pairingConcurrency, autostartConcurrency, maxInstances, ...rest } = deps
+    const { pairingConcurrency, autostartConcurrency, settings, maxInstances, ...rest } = deps
+    this.settings = settings ?? new MemoryInstanceSettings()
     this.deps = { ...rest, pairingLimiter: new Semaphore(pairingConcurrency) }
     this.autostartConcurrency = autostartConcurrency
     this.maxInstances = maxInstances ?? Infinity
@@ -37,15 +50,21 @@ export class SessionManager {
   }
 
   /** Starts the instance (or returns the running one); with `phone`, returns a pairing code. */
-  async create(token: string, phone?: string): Promise<{ session: Session; pairingCode?: string }> {
+  async create(token: string, phone?: string, opts: { proxy?: string | null } = {}): Promise<{ session: Session; pairingCode?: string }> {
     let session = this.sessions.get(token)
     if (!session) {
       if (this.sessions.size >= this.maxInstances) {
         throw tooMany(`this node already holds MAX_INSTANCES (${this.maxInstances}) instances; delete unused ones or raise MAX_INSTANCES`)
       }
-      session = new Session(token, this.deps)
-      this.sessions.set(token, session)
+      const created = new Session(token, this.deps)
+      session = created
+      this.sessions.set(token, created) // before any await: a concurrent create finds this one
+      const loading = this.settings.get(token).then((s) => void (created.proxy = s.proxy))
+      this.loading.set(token, loading)
+      void loading.finally(() => this.loading.delete(token)).catch(() => undefined)
     }
+    await this.loading.get(token) // its saved proxy is known before it connects
+    if (opts.proxy !== undefined && (opts.proxy ?? undefined) !== session.proxy) await this.setProxy(token, opts.proxy)
     const { pairingCode } = await session.start(phone)
     return { session, pairingCode }
   }
@@ -71,7 +90,16 @@ export class SessionManager {
   }
 
   list(): InstanceInfo[] {
-    return [...this.sessions.values()].map((s) => ({ token: s.token, state: s.state, user: s.user ?? null }))
+    return [...this.sessions.values()].map((s) => ({ token: s.token, state: s.state, user: s.user ?? null, proxy: maskedProxy(s) }))
+  }
+
+  /** Sets (or with null clears) the instance's own proxy, kept across restarts; a live connection reconnects through it. */
+  async setProxy(token: string, proxy: string | null): Promise<Session> {
+    const session = this.require(token)
+    await this.settings.set(token, proxy ? { proxy } : {})
+    session.proxy = proxy ?? undefined
+    if (session.state !== 'closed' && session.state !== 'logged-out' && session.state !== 'failed') await session.restart()
+    return session
   }
 
   async restart(token: string): Promise<Session> {
@@ -83,6 +111,7 @@ export class SessionManager {
   /** Logs out if connected, closes, wipes the folder, and forgets the instance; unknown → 404. */
   async delete(token: string): Promise<void> {
     const session = this.sessions.get(token)
+    await this.settings.remove(token)
     if (session) {
       await session.logoutAndWipe()
       session.dispose()

@@ -13,6 +13,7 @@ import type { Semaphore } from '../util/semaphore.js'
 import { isPaired, type AuthHandle, type AuthStore } from './auth-state.js'
 import { socketConfig } from './socket-config.js'
 import { Watchdog } from './watchdog.js'
+import { proxyAgent } from './proxy.js'
 
 /** Something that wants every socket of every session (store ingestion, metrics). */
 export interface SessionObserver {
@@ -40,6 +41,10 @@ export interface SessionDeps {
     waWebSocketUrl?: string
     /** Sandbox: trust the simulator's media host for uploads. */
     fetchAgent?: Agent
+    /** An extra CA for the media host (the simulator), also used through a proxy. */
+    caPem?: string
+    /** PROXY: the proxy of instances that have none of their own. */
+    defaultProxy?: string
   }
 }
 
@@ -68,6 +73,23 @@ export class Session {
 
   constructor(readonly token: string, private readonly deps: SessionDeps) {
     this.log = deps.logger.child({ token })
+  }
+
+  /** This instance's own proxy (undefined: PROXY, if set, or none). */
+  proxy?: string
+
+  /** The proxy this instance dials through now, if any. */
+  get effectiveProxy(): string | undefined {
+    return this.proxy ?? this.deps.options.defaultProxy
+  }
+
+  /** The websocket and upload agents: through the proxy when there is one. */
+  private agents(): { wsAgent?: Agent; fetchAgent?: Agent } {
+    const { options } = this.deps
+    const proxy = this.effectiveProxy
+    if (!proxy) return { fetchAgent: options.fetchAgent }
+    const tls = options.caPem ? { ca: options.caPem } : {}
+    return { wsAgent: proxyAgent(proxy, tls), fetchAgent: proxyAgent(proxy, tls) }
   }
 
   get socket(): WASocket | undefined {
@@ -170,7 +192,7 @@ export class Session {
         waWebSocketUrl: options.waWebSocketUrl,
         qrTimeoutMs: options.qrTimeoutMs,
         syncHistory: options.syncHistory,
-        fetchAgent: options.fetchAgent,
+        ...this.agents(),
         getMessage: async (key) => (this.deps.getMessage ? this.deps.getMessage(this.token, key) : undefined),
       }))
     } catch (err) {
