@@ -31,6 +31,7 @@ import { SessionManager } from './sessions/manager.js'
 import { SqliteInstanceSettings } from './sessions/instance-settings.js'
 import { bridgeSocketEvents } from './sessions/event-bridge.js'
 import { createWebhooks, type Webhooks } from './events/webhooks/index.js'
+import { createAmqp, type AmqpSink } from './events/amqp/index.js'
 import { storeRoutes } from './http/routes/store.js'
 import { webhookRoutes } from './http/routes/webhooks.js'
 import { keyRoutes } from './http/routes/keys.js'
@@ -76,6 +77,8 @@ export interface GatewayApp {
   /** Chats/contacts/messages; undefined when STORE=false. */
   store?: Store
   webhooks: Webhooks
+  /** Events to RabbitMQ; undefined without AMQP_URL. */
+  amqp?: AmqpSink
   /** The one send path (routes, scheduler, bulk queue): execute(action, body). */
   messenger: Messenger
   /** Cron jobs from scheduler.json; they send through the messenger. */
@@ -146,6 +149,8 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   const credsWriteFailures = metrics.counter('wa_creds_write_failures_total', 'creds.json saves that failed (disk full, permission)')
   storeObserver?.wipeOnLogout(bus)
   const webhooks = createWebhooks({ db, bus, logger, metrics, config, ownJid: (t) => sessions.get(t)?.user?.id })
+  const amqpUrl = config.amqpUrl
+  const amqp = amqpUrl ? createAmqp({ db, bus, logger, metrics, config: { ...config, amqpUrl } }) : undefined
   const messenger = new Messenger({
     sessions, bus, config, logger, db, mediaCa: endpoint.caPem,
     findMessage: store ? (token, id) => store.findMessage(token, id) : undefined,
@@ -175,12 +180,13 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   routes.push(...keyRoutes(apiKeys, (id) => sockets.revokeKey(id)))
   let closed = false
   const gateway: GatewayApp = {
-    config, logger, bus, sessions, metrics, db, store, webhooks, messenger, scheduler, routes, server, io,
+    config, logger, bus, sessions, metrics, db, store, webhooks, amqp, messenger, scheduler, routes, server, io,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject)
         server.listen(config.port, config.host, () => {
           webhooks.start() // resumes deliveries queued before a restart or crash
+          amqp?.start()
           messenger.resume() // unfinished bulk batches go on where they stopped
           void scheduler.start().catch((err: unknown) => logger.error({ err }, 'scheduler did not start'))
           // Paired instances reconnect on boot (the seed's autostart), without holding up the listener.
@@ -198,6 +204,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
       // A failed credentials save is reported (non-zero exit) only after everything else closed.
       const sessionError = await sessions.shutdown().then(() => undefined, (err: unknown) => err)
       await webhooks.stop()
+      await amqp?.stop()
       await new Promise<void>((resolve) => io.close(() => resolve()))
       server.closeAllConnections()
       await store?.close()

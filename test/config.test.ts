@@ -23,6 +23,9 @@ test('defaults are safe and typed', () => {
   assert.equal(c.maxInstances, 1000)
   assert.equal(c.schedulerMinIntervalS, 60)
   assert.equal(c.authFailLimit, 30)
+  assert.equal(c.amqpUrl, undefined, 'AMQP is off unless AMQP_URL is set')
+  assert.equal(c.amqpExchange, 'whatsapp')
+  assert.deepEqual(c.amqpEvents, ['*'])
   rmSync(cwd, { recursive: true })
 })
 
@@ -80,6 +83,11 @@ test('malformed values name the variable', () => {
     [{ SCHEDULER_MIN_INTERVAL_S: 'x' }, /SCHEDULER_MIN_INTERVAL_S must be a whole number/],
     [{ AUTH_FAIL_LIMIT: '0' }, /AUTH_FAIL_LIMIT must be between/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ AMQP_URL: 'http://broker' }, /AMQP_URL must use amqp: or amqps:/],
+    [{ AMQP_EXCHANGE: 'amq.topic' }, /AMQP_EXCHANGE must be/],
+    [{ AMQP_EXCHANGE: 'has space' }, /AMQP_EXCHANGE must be/],
+    [{ AMQP_EVENTS: 'message-upsert,nope' }, /AMQP_EVENTS has unknown events nope/],
+    [{ AMQP_EVENTS: 'webhook-delivery' }, /AMQP_EVENTS has unknown events webhook-delivery/],
   ]
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig({ AUTH: 'abcdefgh12345678', ...env }, dir()), (err: unknown) => err instanceof ConfigError && message.test(err.message))

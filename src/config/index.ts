@@ -24,6 +24,12 @@ export interface Config {
   webhookTimeoutMs: number
   webhookConcurrency: number
   webhookKeepDays: number
+  /** Events to RabbitMQ (AMQP 0-9-1): broker URL (unset = off), topic exchange, events ('*' = all), reconnect/retry backoff base/cap (ms). */
+  amqpUrl?: string
+  amqpExchange: string
+  amqpEvents: string[]
+  amqpRetryBaseMs: number
+  amqpRetryCapMs: number
   /** Random delay between bulk sends, in seconds. */
   min: number
   max: number
@@ -110,6 +116,15 @@ function webhookEvents(env: Env, name: string, def: string): string[] {
   const bad = list.filter((e) => !known.includes(e))
   if (bad.length) throw new ConfigError(name, `has unknown events ${bad.join(', ')}; known: ${known.join(', ')}`)
   return list
+}
+
+/** An exchange name as AMQP 0-9-1 allows it (up to 255 of letters, digits, '-', '_', '.', ':'); not the default exchange. */
+function amqpExchange(env: Env): string {
+  const name = str(env, 'AMQP_EXCHANGE') ?? 'whatsapp'
+  if (!/^[\w.:-]{1,255}$/.test(name) || name.startsWith('amq.')) {
+    throw new ConfigError('AMQP_EXCHANGE', `must be 1-255 letters, digits, "-", "_", ".", ":" and not start with "amq.", got "${name}"`)
+  }
+  return name
 }
 
 /** A 32-byte Curve25519 public key, base64 or hex. */
@@ -199,6 +214,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 600_000),
     webhookConcurrency: int(env, 'WEBHOOK_CONCURRENCY', 8, 1, 256),
     webhookKeepDays: int(env, 'WEBHOOK_KEEP_DAYS', 7, 0, 3650),
+    amqpUrl: url(env, 'AMQP_URL', ['amqp:', 'amqps:']),
+    amqpExchange: amqpExchange(env),
+    amqpEvents: webhookEvents(env, 'AMQP_EVENTS', '*'),
+    amqpRetryBaseMs: int(env, 'AMQP_RETRY_BASE_MS', 1000, 1, 3_600_000),
+    amqpRetryCapMs: int(env, 'AMQP_RETRY_CAP_MS', 30_000, 1, 86_400_000),
     min,
     max,
     credentialsDir: resolve(cwd, str(env, 'CREDENTIALS_DIR') ?? stateDir('credentials', './credentials')),

@@ -2,6 +2,7 @@
 import type { WASocket } from '@whiskeysockets/baileys'
 import type { SessionState, SessionUser } from '../events/bus.js'
 import { conflict, notFound, tooMany } from '../errors.js'
+import { LoadGate } from '../util/load-gate.js'
 import { Semaphore } from '../util/semaphore.js'
 import { Session, type SessionDeps } from './session.js'
 import { enforceSignatureChecks } from './signature-check.js'
@@ -34,8 +35,8 @@ const AUTOSTART_SETTLE_MS = 30_000
 export class SessionManager {
   private readonly sessions = new Map<string, Session>()
   private readonly deps: SessionDeps
-  private readonly autostartConcurrency: number
   private readonly settings: InstanceSettingsStore
+  readonly loginGate: LoadGate
   /** Settings being read for sessions just created. */
   private readonly loading = new Map<string, Promise<void>>()
   private readonly maxInstances: number
@@ -43,8 +44,10 @@ export class SessionManager {
   constructor(deps: ManagerDeps) {
     const { pairingConcurrency, autostartConcurrency, settings, maxInstances, ...rest } = deps
     this.settings = settings ?? new MemoryInstanceSettings()
-    this.deps = { ...rest, pairingLimiter: new Semaphore(pairingConcurrency) }
-    this.autostartConcurrency = autostartConcurrency
+    // Autostart and reconnects share one load-following gate: at most `autostartConcurrency` logins
+    // at once, fewer while the event loop lags, so an overload does not turn into a reconnect storm.
+    this.loginGate = new LoadGate({ min: 1, max: autostartConcurrency })
+    this.deps = { ...rest, pairingLimiter: new Semaphore(pairingConcurrency), loginGate: this.loginGate }
     this.maxInstances = maxInstances ?? Infinity
     enforceSignatureChecks() // before any socket: WhatsApp's Noise certificate must really be checked
   }
@@ -135,10 +138,9 @@ export class SessionManager {
       return []
     }
     // Logins run a few at a time: a thousand at once ran a fresh process out of memory.
-    const limiter = new Semaphore(this.autostartConcurrency)
     await Promise.all(
       tokens.map(async (token) => {
-        const release = await limiter.acquire()
+        const release = await this.loginGate.acquire()
         try {
           const { session } = await this.create(token)
           await this.settled(session, AUTOSTART_SETTLE_MS)
@@ -171,6 +173,7 @@ export class SessionManager {
 
   /** Stops every session; rejects (after all are stopped) naming those whose credentials did not save. */
   async shutdown(): Promise<void> {
+    this.loginGate.close()
     const sessions = [...this.sessions.values()]
     const results = await Promise.allSettled(sessions.map((s) => s.stop()))
     this.sessions.clear()

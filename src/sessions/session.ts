@@ -9,6 +9,7 @@ import type { EventBus, SessionState, SessionUser } from '../events/bus.js'
 import type { Logger } from '../logger.js'
 import { backoffDelay } from '../util/backoff.js'
 import { runAsInstance } from '../util/instance-context.js'
+import type { LoadGate } from '../util/load-gate.js'
 import type { Semaphore } from '../util/semaphore.js'
 import { isPaired, type AuthHandle, type AuthStore } from './auth-state.js'
 import { socketConfig } from './socket-config.js'
@@ -25,6 +26,8 @@ export interface SessionDeps {
   bus: EventBus
   logger: Logger
   pairingLimiter: Semaphore
+  /** Logins of saved accounts (reconnects after a drop) wait here: it admits fewer while the process lags. */
+  loginGate?: LoadGate
   observers: SessionObserver[]
   getMessage?: (token: string, key: WAMessageKey) => Promise<WAMessageContent | undefined>
   /** A creds.json save failed (disk full, permission): counted by the metrics. */
@@ -63,6 +66,9 @@ export class Session {
   private qrCount = 0
   private reconnectTimer?: NodeJS.Timeout
   private watchdog?: Watchdog
+  private releaseLoginSlot?: () => void
+  private loginSlotGuard?: NodeJS.Timeout
+  private disposed = false
   private releasePairingSlot?: () => void
   private pairingPhone?: string
   /** The pending create-instance {phone} call(s): settled with the code, or when the connection gives up. */
@@ -126,6 +132,7 @@ export class Session {
 
   /** Closes the socket without logging out (shutdown); credentials stay for the next boot. */
   async stop(): Promise<void> {
+    this.freeLoginSlot()
     this.teardownSocket()
     // Creds were saved on every creds.update; only a save still in flight is awaited, so
     // stopping a thousand sessions is not a thousand fsyncs. A failed save rejects (shutdown
@@ -258,6 +265,7 @@ export class Session {
   }
 
   private onOpen(sock: WASocket): void {
+    this.freeLoginSlot()
     this.failures = 0
     // A 515 or a dropped attempt before this one is history now; credentials not on disk are not.
     this.lastError = this.credsWriteError
@@ -287,6 +295,7 @@ export class Session {
     const reason = error?.message ?? 'closed'
     this.lastError = reason
     const onPurpose = this.closingOnPurpose
+    this.freeLoginSlot()
     this.teardownSocket()
     if (onPurpose) return
     if (statusCode === DisconnectReason.loggedOut) {
@@ -321,7 +330,7 @@ export class Session {
     const delay = backoffDelay(this.failures, options.reconnectBaseMs, options.reconnectCapMs)
     this.log.info({ statusCode, attempt: this.failures, delayMs: delay }, 'connection closed; reconnecting')
     this.setState('connecting', reason, statusCode)
-    this.reconnectTimer = setTimeout(() => void this.connect(), delay) // never rejects
+    this.reconnectTimer = setTimeout(() => void this.reconnectWhenAdmitted(), delay)
   }
 
   /** Logs an error of this instance and keeps it as lastError (the instance goes on). */
@@ -361,6 +370,30 @@ export class Session {
     this.connect().catch((err: unknown) => this.log.error({ err }, 'reconnect after the watchdog failed'))
   }
 
+  /**
+   * A reconnect after a drop takes a login slot first: when many sessions drop at once because the
+   * process is overloaded, they come back a few at a time instead of all handshaking together.
+   */
+  private async reconnectWhenAdmitted(): Promise<void> {
+    const gate = this.deps.loginGate
+    if (!gate) return this.connect()
+    const release = await gate.acquire()
+    if (this.sock || this.state !== 'connecting' || this.disposed) return release() // restarted, stopped or deleted meanwhile
+    this.releaseLoginSlot = release
+    // Released on open or on the next close; the timer only guards against a login that hangs.
+    const guard = setTimeout(() => this.freeLoginSlot(), LOGIN_SLOT_MAX_MS)
+    guard.unref()
+    this.loginSlotGuard = guard
+    await this.connect()
+  }
+
+  private freeLoginSlot(): void {
+    clearTimeout(this.loginSlotGuard)
+    this.loginSlotGuard = undefined
+    this.releaseLoginSlot?.()
+    this.releaseLoginSlot = undefined
+  }
+
   /** Fully releases the current socket (listeners, timers, websocket) before any new one. */
   private teardownSocket(): void {
     clearTimeout(this.reconnectTimer)
@@ -391,6 +424,8 @@ export class Session {
 
   /** Releases what a session holds when it is forgotten by the manager. */
   dispose(): void {
+    this.disposed = true
+    this.freeLoginSlot()
     this.teardownSocket()
     this.releasePairingSlot?.()
     this.releasePairingSlot = undefined
@@ -398,6 +433,9 @@ export class Session {
     this.auth = undefined
   }
 }
+
+/** A login that neither opens nor closes in this time gives its slot back anyway. */
+const LOGIN_SLOT_MAX_MS = 30_000
 
 /** Baileys is chatty at info: it logs at warn unless we trace, and never louder than our own level. */
 function baileysLogLevel(log: Logger): string {

@@ -1,11 +1,11 @@
-// Sends what the outbox holds. One worker per lane (token, URL, chat) sends that lane's rows one at
-// a time, oldest first; a failure parks the lane until its backoff is over, so later events of the
-// chat wait behind it while other lanes keep flowing. At most `concurrency` lanes are in flight.
+// Sends what the webhook outbox holds over HTTP, through the shared lane workers (../lane-workers.ts):
+// events of one chat arrive in order, a failing receiver parks only its own lanes.
 import { Agent as HttpAgent } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
 import axios from 'axios'
 import type { Logger } from '../../logger.js'
 import type { EventBus } from '../bus.js'
+import { LaneWorkers } from '../lane-workers.js'
 import type { AttemptFailure, Delivery, WebhookOutbox } from './outbox.js'
 import { signatureHeaders } from './signing.js'
 
@@ -22,17 +22,12 @@ export interface DispatcherHooks {
 }
 
 const SNIPPET = 500
-const PRUNE_EVERY_MS = 60 * 60 * 1000
 
 type Outcome = { ok: true; status: number; answer: string } | ({ ok: false } & AttemptFailure)
 
 export class WebhookDispatcher {
-  private readonly active = new Set<string>()
   private readonly aborts = new Set<AbortController>()
-  private running = false
-  private scanQueued = false
-  private timer?: NodeJS.Timeout
-  private pruneTimer?: NodeJS.Timeout
+  private readonly lanes: LaneWorkers<Delivery, Outcome>
   private readonly httpAgent = new HttpAgent({ keepAlive: true })
   private readonly httpsAgent = new HttpsAgent({ keepAlive: true })
 
@@ -42,23 +37,20 @@ export class WebhookDispatcher {
     private readonly logger: Logger,
     private readonly opts: DispatcherOptions,
     private readonly hooks: DispatcherHooks,
-  ) {}
+  ) {
+    this.lanes = new LaneWorkers(outbox, { send: (d) => this.send(d), settle: (d, o) => this.settle(d, o) }, logger, {
+      name: 'webhook', concurrency: opts.concurrency, keepMs: opts.keepMs,
+    })
+  }
 
   /** Starts sending; pending rows left by an earlier run (or a crash) go first. */
   start(): void {
-    if (this.running) return
-    this.running = true
-    this.prune()
-    this.pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS)
-    this.pruneTimer.unref()
-    this.kick()
+    this.lanes.start()
   }
 
   /** Stops timers and aborts requests in flight; their rows stay pending for the next start. */
   async stop(): Promise<void> {
-    this.running = false
-    clearTimeout(this.timer)
-    clearInterval(this.pruneTimer)
+    this.lanes.stop()
     for (const a of this.aborts) a.abort()
     this.httpAgent.destroy()
     this.httpsAgent.destroy()
@@ -66,56 +58,12 @@ export class WebhookDispatcher {
 
   /** New rows were queued: start their lanes unless a worker already runs there. */
   notify(deliveries: Delivery[]): void {
-    if (deliveries.some((d) => !this.active.has(d.lane))) this.kick()
+    this.lanes.notify(deliveries)
   }
 
-  /** Looks for due lanes soon (coalesced: a burst of events costs one scan). */
+  /** Looks for due lanes soon (e.g. after a replay). */
   kick(): void {
-    if (!this.running || this.scanQueued) return
-    this.scanQueued = true
-    setImmediate(() => {
-      this.scanQueued = false
-      this.scan()
-    })
-  }
-
-  private scan(): void {
-    if (!this.running) return
-    clearTimeout(this.timer)
-    this.timer = undefined
-    const now = Date.now()
-    let wakeAt = Infinity
-    for (const head of this.outbox.heads()) {
-      if (this.active.has(head.lane)) continue
-      if (head.nextAt > now) {
-        wakeAt = Math.min(wakeAt, head.nextAt)
-        continue
-      }
-      if (this.active.size >= this.opts.concurrency) break // a finishing worker kicks again
-      void this.work(head.lane)
-    }
-    if (wakeAt !== Infinity) {
-      this.timer = setTimeout(() => this.kick(), Math.max(0, wakeAt - Date.now()))
-      this.timer.unref()
-    }
-  }
-
-  private async work(lane: string): Promise<void> {
-    this.active.add(lane)
-    try {
-      while (this.running) {
-        const d = this.outbox.head(lane)
-        if (!d || d.nextAt > Date.now()) break
-        const outcome = await this.send(d)
-        if (!this.running) break // aborted by stop(): the row stays pending, untouched
-        if (!this.settle(d, outcome)) break
-      }
-    } catch (err) {
-      this.logger.error({ err: String(err) }, 'webhook lane worker failed')
-    } finally {
-      this.active.delete(lane)
-      this.kick()
-    }
+    this.lanes.kick()
   }
 
   /** Records the outcome; true when the lane may go on with its next row. */
@@ -174,15 +122,6 @@ export class WebhookDispatcher {
       return { ok: false, error: e.code ? `${e.code}: ${e.message ?? ''}`.trim() : (e.message ?? String(err)) }
     } finally {
       this.aborts.delete(abort)
-    }
-  }
-
-  private prune(): void {
-    if (this.opts.keepMs <= 0) return
-    try {
-      this.outbox.prune(Date.now() - this.opts.keepMs)
-    } catch (err) {
-      this.logger.warn({ err: String(err) }, 'pruning delivered webhooks failed')
     }
   }
 }
