@@ -50,6 +50,8 @@ export interface SandboxLink {
   wsUrl: string
   rootPublicKey: Uint8Array
   caPem: string
+  /** 'host:port' of the simulator's media host: trusted by download-media whatever MEDIA_ALLOW_PRIVATE says. */
+  mediaHost?: string
   /** Routes of the sandbox's own API, mounted under /api/sandbox. */
   routes?: (app: GatewayApp) => RouteDef[]
 }
@@ -152,7 +154,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   const amqpUrl = config.amqpUrl
   const amqp = amqpUrl ? createAmqp({ db, bus, logger, metrics, config: { ...config, amqpUrl } }) : undefined
   const messenger = new Messenger({
-    sessions, bus, config, logger, db, mediaCa: endpoint.caPem,
+    sessions, bus, config, logger, db, trustedMedia: endpoint.caPem ? { host: sandbox?.mediaHost, ca: endpoint.caPem } : undefined,
     findMessage: store ? (token, id) => store.findMessage(token, id) : undefined,
   })
   await messenger.clearTemp() // before listening: no upload of a live request can be in there yet
@@ -166,7 +168,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   await scheduler.load() // a malformed scheduler.json is kept aside here, before anything can overwrite it
   routes.push(...schedulerRoutes(scheduler))
   routes.push(...storeRoutes({ store, instanceKnown: (t) => sessions.get(t) !== undefined }))
-  routes.push(...webhookRoutes({ targets: webhooks.targets, outbox: webhooks.outbox, kick: () => webhooks.dispatcher.kick() }))
+  routes.push(...webhookRoutes({ targets: webhooks.targets, outbox: webhooks.outbox, kick: () => webhooks.dispatcher.kick(), urlRefusal: webhooks.urlRefusal }))
 
   // Socket.IO wraps the 'request' listeners present when it attaches and calls them only for
   // non-/socket.io/ paths; a listener added later would also answer its client file and polling
@@ -217,9 +219,9 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   routes.push(...openapiRoutes(() => routes))
   const idempotencyGuard = idempotency({ store: opts.idempotencyStore ?? new SqliteIdempotencyStore(db), ttlHours: config.idempotencyTtlHours, logger })
   const app = buildHttpApp({
-    authenticate, origin: config.origin, bodyLimit: config.bodyLimit, logger, routes: withIdempotency(routes, idempotencyGuard),
+    authenticate, origin: config.origin, bodyLimit: config.bodyLimit, jsonLimit: config.jsonLimit, logger, routes: withIdempotency(routes, idempotencyGuard),
     authFailLimit: config.authFailLimit,
-    metrics: metrics.registry, publicDir: PUBLIC_DIR, extra: (http) => mountApiDocs(http, authenticate),
+    metrics: metrics.registry, publicDir: PUBLIC_DIR, extra: (http) => mountApiDocs(http),
   })
   httpApp = app
   return gateway

@@ -51,6 +51,26 @@ describe('security headers', () => {
   })
 })
 
+describe('what needs no key', () => {
+  test('the docs page and dashboard files never count as failed auth attempts; docs allow inline styles only', async () => {
+    for (let i = 0; i < FAIL_LIMIT * 3; i++) {
+      for (const path of ['/api/docs/', '/', '/js/main.js']) {
+        const res = await fetch(base + path)
+        assert.equal(res.status, 200, `${path} #${i}`)
+        if (path === '/api/docs/' && i === 0) {
+          const csp = res.headers.get('content-security-policy') ?? ''
+          assert.match(csp, /style-src 'self' 'unsafe-inline'/)
+          assert.match(csp, /script-src 'self'(;|$)/)
+        }
+        await res.arrayBuffer()
+      }
+    }
+    const ok = await fetch(base + '/api/whatsapp/instances', { headers: basic(AUTH) })
+    assert.equal(ok.status, 200)
+    await ok.arrayBuffer()
+  })
+})
+
 describe('instance cap', () => {
   test('create-instance beyond MAX_INSTANCES answers 429 with a clear message', async () => {
     const create = (token: string) => fetch(base + '/api/whatsapp/create-instance', {

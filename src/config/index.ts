@@ -39,6 +39,8 @@ export interface Config {
   store: boolean
   mediaMaxBytes: number
   mediaAllowPrivate: boolean
+  /** false: webhook URLs (global and per instance) obey the media address policy, at set time and on every delivery. */
+  webhookAllowPrivate: boolean
   mediaTimeoutMs: number
   maxReconnects: number
   reconnectBaseMs: number
@@ -54,6 +56,8 @@ export interface Config {
   /** Saved instances reconnecting at once on boot. */
   autostartConcurrency: number
   bodyLimit: string
+  /** Limit of JSON/form bodies of routes without base64 media (BODY_LIMIT applies to those). */
+  jsonLimit: string
   logLevel: string
   sandbox: boolean
   /** Proxy of every instance that has none of its own (socks5://, socks4://, http://, https://). */
@@ -184,6 +188,11 @@ function resolveAuth(env: Env, dataDir: string): { auth: string; generated: bool
 
 /** Where `npm run sandbox` keeps everything (credentials, db, scheduler, simulator) by default. */
 export const SANDBOX_STATE_DIR = './data/sandbox'
+/** '512kb' → bytes (the forms BODY_LIMIT and JSON_LIMIT accept). */
+const sizeBytes = (v: string) => {
+  const [, n, unit] = /^(\d+)(b|kb|mb)$/i.exec(v)!
+  return Number(n) * ({ b: 1, kb: 1024, mb: 1024 * 1024 } as Record<string, number>)[unit.toLowerCase()]
+}
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   // The sandbox keeps its state apart, so `npm start` never autostarts a simulated account
@@ -198,6 +207,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
   const bodyLimit = str(env, 'BODY_LIMIT') ?? '100mb'
   if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) throw new ConfigError('BODY_LIMIT', `must look like 512kb or 100mb, got "${bodyLimit}"`)
+  const jsonLimitRaw = str(env, 'JSON_LIMIT') ?? '1mb'
+  if (!/^\d+(b|kb|mb)$/i.test(jsonLimitRaw)) throw new ConfigError('JSON_LIMIT', `must look like 512kb or 1mb, got "${jsonLimitRaw}"`)
+  const jsonLimit = sizeBytes(jsonLimitRaw) > sizeBytes(bodyLimit) ? bodyLimit : jsonLimitRaw // never above BODY_LIMIT
   const { auth, generated } = resolveAuth(env, dataDir)
   return {
     port: int(env, 'PORT', 3000, 0, 65_535),
@@ -227,6 +239,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     store: bool(env, 'STORE', true),
     mediaMaxBytes: int(env, 'MEDIA_MAX_BYTES', 64 * 1024 * 1024, 1, 2 * 1024 * 1024 * 1024),
     mediaAllowPrivate: bool(env, 'MEDIA_ALLOW_PRIVATE', false),
+    webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', true),
     mediaTimeoutMs: int(env, 'MEDIA_TIMEOUT_MS', 30_000, 100, 600_000),
     maxReconnects: int(env, 'MAX_RECONNECTS', 10, 1, 1000),
     reconnectBaseMs: int(env, 'RECONNECT_BASE_MS', 1000, 1, 600_000),
@@ -238,6 +251,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     pairingConcurrency: int(env, 'PAIRING_CONCURRENCY', 8, 1, 256),
     autostartConcurrency: int(env, 'AUTOSTART_CONCURRENCY', 16, 1, 1024),
     bodyLimit,
+    jsonLimit,
     logLevel,
     sandbox,
     waWebSocketUrl: url(env, 'WA_WS_URL', ['ws:', 'wss:']),

@@ -4,7 +4,8 @@ import express, { type RequestHandler } from 'express'
 import type { Registry } from 'prom-client'
 import type { Logger } from '../logger.js'
 import { requireAdmin, requireAuth, type Authenticator } from './auth.js'
-import { formBody } from './body-parsers.js'
+import { refuseCrossSiteWrites } from './csrf.js'
+import { formBody, multipartCap } from './body-parsers.js'
 import { sendFail } from './envelope.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
 import { mountMethodNotAllowed, mountRoutes, type RouteDef } from './route.js'
@@ -15,6 +16,8 @@ export interface HttpAppOptions {
   authenticate: Authenticator
   origin: string
   bodyLimit: string
+  /** Limit of JSON/form bodies of routes without base64 media (default 1mb). */
+  jsonLimit?: string
   logger: Logger
   routes: RouteDef[]
   metrics: Registry
@@ -57,22 +60,26 @@ export function buildHttpApp(opts: HttpAppOptions): express.Express {
   app.set('query parser', 'simple')
   app.use(securityHeaders())
   app.use(cors(opts.origin))
+  app.use(refuseCrossSiteWrites(opts.origin))
   if (opts.publicDir) app.use(express.static(opts.publicDir, { index: 'index.html' }))
-  app.use(['/api', '/metrics'], authFailureLimiter(opts.authenticate, opts.authFailLimit ?? 30))
   app.use('/api/docs', docsHeaders())
   opts.extra?.(app)
 
+  // Only where a key is required: the docs page and the dashboard's files never count as failures.
+  const limitFailures = authFailureLimiter(opts.authenticate, opts.authFailLimit ?? 30)
   const auth = requireAuth(opts.authenticate)
-  app.get('/metrics', auth, requireAdmin, async (_req, res) => {
+  app.get('/metrics', limitFailures, auth, requireAdmin, async (_req, res) => {
     res.type(opts.metrics.contentType).send(await opts.metrics.metrics())
   })
 
   const api = express.Router()
+  api.use(limitFailures)
   api.use(auth)
   api.use(requireKnownContentType)
-  api.use(express.json({ limit: opts.bodyLimit }))
-  api.use(formBody(opts.bodyLimit))
-  mountRoutes(api, opts.routes)
+  // Parsed per route: only routes that take base64 media accept BODY_LIMIT; the rest stay small.
+  const parsers = (limit: string) => [express.json({ limit }), formBody(limit)]
+  const small = opts.jsonLimit ?? '1mb'
+  mountRoutes(api, opts.routes, { small: [...parsers(small), multipartCap(small)], large: parsers(opts.bodyLimit) })
   mountMethodNotAllowed(api, opts.routes)
   api.use(notFoundHandler)
   app.use('/api', api)

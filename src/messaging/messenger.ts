@@ -15,13 +15,13 @@ import { SqliteBatchStore, viewBatch, type BatchRecord, type BatchStore, type Ba
 import { BUILDERS, type BuildContext, type MediaSlot } from './builders.js'
 import { BulkQueue, delayRange, type Clock } from './bulk-queue.js'
 import { deliver, isConnectionError, mapSendError, type DeliverOptions } from './deliver.js'
-import { MediaDownloader, type Download } from './download.js'
+import { MediaDownloader, type Download, type TrustedMediaHost } from './download.js'
 import type { FixedIds } from './fixed-ids.js'
 import { InvalidNumberError, parseTarget, type Target } from './jid.js'
 import { MediaFetcher } from './media-fetch.js'
 import { loadMedia, type LocalMedia, type MediaInput, type MediaSourceDeps, type UploadedFile } from './media-source.js'
 import type { MediaKind } from './media-type.js'
-import { allowAll, publicOnly } from './net-guard.js'
+import { allowAll, publicOnly } from '../util/net-guard.js'
 import * as q from './queries.js'
 import { Recipients } from './recipients.js'
 import { clearDir, removeQuietly } from './temp-files.js'
@@ -40,8 +40,8 @@ export interface MessengerDeps {
   db: Db
   /** The store's lookup by message id (download-media by key, quotes, reaction/edit keys). */
   findMessage?: FindMessage
-  /** PEM of the simulator's media CA (sandbox mode only): trusted for media downloads. */
-  mediaCa?: string
+  /** Sandbox mode only: the simulator's media host (host:port) and its CA, trusted for downloads. */
+  trustedMedia?: TrustedMediaHost
   batchStore?: BatchStore
   clock?: Clock
   random?: () => number
@@ -88,9 +88,8 @@ export class Messenger implements SendExecutor {
     this.uploadDir = this.tmpDir
     const policy = config.mediaAllowPrivate ? allowAll : publicOnly
     this.fetcher = new MediaFetcher(policy, this.tmpDir)
-    // Sandbox: the simulator's media host is on loopback, and a download agent that trusts only the
-    // simulator's CA cannot complete TLS with any other server, so the address rule is not needed.
-    this.downloader = new MediaDownloader(deps.mediaCa ? allowAll : policy, logger, deps.mediaCa)
+    // Sandbox: the simulator's media host is on loopback; that one host:port is trusted, not loopback.
+    this.downloader = new MediaDownloader(policy, logger, deps.trustedMedia)
     this.recipients = new Recipients(logger)
     this.store = deps.batchStore ?? new SqliteBatchStore(deps.db)
     this.batchMedia = new BatchMedia(join(config.dataDir, 'bulk-media'))

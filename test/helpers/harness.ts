@@ -83,7 +83,7 @@ export async function startHarness(opts: {
       config,
       logger: createLogger(config.logLevel),
       ...(opts.authStore ? { authStore: opts.authStore(config.credentialsDir) } : {}),
-      sandbox: { wsUrl: sim.wsUrl, rootPublicKey: sim.rootPublicKey, caPem: sim.caPem, routes: (gw) => sandboxRoutes(gw, sim) },
+      sandbox: { wsUrl: sim.wsUrl, rootPublicKey: sim.rootPublicKey, caPem: sim.caPem, mediaHost: sim.mediaHost, routes: (gw) => sandboxRoutes(gw, sim) },
     })
     const port = await app.listen()
     baseUrl = `http://127.0.0.1:${port}`

@@ -4,6 +4,7 @@ import { Agent as HttpAgent } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
 import axios from 'axios'
 import type { Logger } from '../../logger.js'
+import { assertHostAllowed, guardedLookup, type AddressPolicy } from '../../util/net-guard.js'
 import type { EventBus } from '../bus.js'
 import { LaneWorkers } from '../lane-workers.js'
 import type { AttemptFailure, Delivery, WebhookOutbox } from './outbox.js'
@@ -14,6 +15,8 @@ export interface DispatcherOptions {
   concurrency: number
   /** Delivered rows older than this are pruned (0 = keep forever). */
   keepMs: number
+  /** Address policy for receivers (WEBHOOK_ALLOW_PRIVATE=false); undefined allows any address. */
+  policy?: AddressPolicy
 }
 
 export interface DispatcherHooks {
@@ -21,15 +24,28 @@ export interface DispatcherHooks {
   failed(d: Delivery): void
 }
 
-const SNIPPET = 500
+const SNIPPET = 200
+const SETTING = 'WEBHOOK_ALLOW_PRIVATE'
+
+/** The receiver's answer as a short line of plain text: tags, scripts and control characters gone. */
+export function answerExcerpt(raw: string): string {
+  const text = raw.slice(0, 64 * 1024) // bounds the regex work on a huge answer
+    .replace(/<(script|style)\b[\s\S]*?(<\/\1\s*>|$)/gi, ' ')
+    .replace(/<!--[\s\S]*?(-->|$)/g, ' ')
+    .replace(/<[^>]*>?/g, ' ')
+    .replace(/&(nbsp|amp|lt|gt|quot|#39);/g, (_m, e: string) => ({ nbsp: ' ', amp: '&', lt: '‹', gt: '›', quot: '"', '#39': "'" })[e] ?? ' ')
+    .replace(/[\u0000-\u001f\u007f-\u009f\s]+/g, ' ')
+    .trim()
+  return text.length > SNIPPET ? `${text.slice(0, SNIPPET - 1)}…` : text
+}
 
 type Outcome = { ok: true; status: number; answer: string } | ({ ok: false } & AttemptFailure)
 
 export class WebhookDispatcher {
   private readonly aborts = new Set<AbortController>()
   private readonly lanes: LaneWorkers<Delivery, Outcome>
-  private readonly httpAgent = new HttpAgent({ keepAlive: true })
-  private readonly httpsAgent = new HttpsAgent({ keepAlive: true })
+  private readonly httpAgent: HttpAgent
+  private readonly httpsAgent: HttpsAgent
 
   constructor(
     private readonly outbox: WebhookOutbox,
@@ -38,6 +54,10 @@ export class WebhookDispatcher {
     private readonly opts: DispatcherOptions,
     private readonly hooks: DispatcherHooks,
   ) {
+    // No redirects are followed (maxRedirects: 0), so the one connection per attempt is the only hop.
+    const lookup = opts.policy ? { lookup: guardedLookup(opts.policy, SETTING) } : {}
+    this.httpAgent = new HttpAgent({ keepAlive: true, ...lookup })
+    this.httpsAgent = new HttpsAgent({ keepAlive: true, ...lookup })
     this.lanes = new LaneWorkers(outbox, { send: (d) => this.send(d), settle: (d, o) => this.settle(d, o) }, logger, {
       name: 'webhook', concurrency: opts.concurrency, keepMs: opts.keepMs,
     })
@@ -95,6 +115,7 @@ export class WebhookDispatcher {
     const abort = new AbortController()
     this.aborts.add(abort)
     try {
+      if (this.opts.policy) assertHostAllowed(new URL(d.url).hostname, this.opts.policy, SETTING) // sockets skip lookup for literal IPs
       const res = await axios.post<string>(d.url, d.body, {
         headers: {
           'content-type': 'application/json',
@@ -114,7 +135,7 @@ export class WebhookDispatcher {
         httpAgent: this.httpAgent,
         httpsAgent: this.httpsAgent,
       })
-      const answer = typeof res.data === 'string' ? res.data.slice(0, SNIPPET) : ''
+      const answer = typeof res.data === 'string' ? answerExcerpt(res.data) : ''
       if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, answer }
       return { ok: false, status: res.status, error: `HTTP ${res.status}`, answer }
     } catch (err) {

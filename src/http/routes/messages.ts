@@ -32,6 +32,7 @@ export function messageRoutes(messenger: Messenger, config: Pick<Config, 'mediaM
     validators: a.validators,
     before: UPLOADS.has(a.name) ? [upload] : undefined,
     consumes: UPLOADS.has(a.name) ? ['multipart/form-data'] : undefined,
+    largeBody: UPLOADS.has(a.name) || undefined,
     handler: (req) => messenger.execute(a.name, req.body as Body, { upload: uploadOf(req), fixed: fixedIdsOf(req) }),
   }))
   return defineRoutes([

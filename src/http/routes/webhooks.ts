@@ -11,6 +11,8 @@ export interface WebhookRouteDeps {
   outbox: WebhookOutbox
   /** Wakes the dispatcher after a replay. */
   kick(): void
+  /** Why a receiver URL is refused (WEBHOOK_ALLOW_PRIVATE=false), or undefined. */
+  urlRefusal?(url: string): Promise<string | undefined>
 }
 
 const STATUSES: DeliveryStatus[] = ['pending', 'delivered', 'dead']
@@ -36,7 +38,10 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
       summary: 'Set the instance\'s webhook {url, events? (default ["message-upsert"]; "*" = all), secret? (8-256 characters; signs X-Signature: sha256=HMAC)}; replaces any earlier one',
       validators: [
         tokenIn('param'),
-        body('url').custom(isHttpUrl).withMessage('must be an http(s) URL'),
+        body('url').custom(isHttpUrl).withMessage('must be an http(s) URL').bail().custom(async (url: string) => {
+          const refused = await deps.urlRefusal?.(url)
+          if (refused) throw new Error(refused)
+        }),
         body('events').optional({ values: 'null' }).isArray({ min: 1, max: EVENT_CHOICES.length }).withMessage('must be a non-empty array of event names').bail()
           .custom((list: unknown[]) => list.every((e) => typeof e === 'string' && EVENT_CHOICES.includes(e)))
           .withMessage(`may only hold ${EVENT_CHOICES.join(', ')}`),
