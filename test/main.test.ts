@@ -1,11 +1,12 @@
 // `npm start`'s entry as a real process: starts with no .env and no WhatsApp reachable, prints the
-// generated key, serves the API, and exits 0 on SIGTERM.
+// generated key, serves the API, warns once on an unsupported Node, and exits 0 on SIGTERM.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { unsupportedNodeWarning } from '../src/util/runtime.js'
 
 test('the server starts on defaults, answers with the printed key, and shuts down cleanly', async () => {
   const root = mkdtempSync(join(tmpdir(), 'wagw-main-'))
@@ -32,6 +33,9 @@ test('the server starts on defaults, answers with the printed key, and shuts dow
   })
   try {
     const { key, url } = await ready
+    // The old-Node warning appears exactly once on an unsupported Node and never on a supported one.
+    const warning = unsupportedNodeWarning(process.version)
+    assert.equal(out.split(warning ?? 'is not supported; the supported lines').length - 1, warning ? 1 : 0, out)
     const ok = await fetch(`${url}/api/whatsapp/instances`, { headers: { authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` } })
     assert.equal(ok.status, 200)
     assert.deepEqual(await ok.json(), { status: true, data: [] })
