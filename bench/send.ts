@@ -103,7 +103,7 @@ try {
   console.log(`gateway POST send-text:       ${mean(gw).toFixed(1)} msg/s  (runs: ${gw.map((x) => x.toFixed(1)).join(', ')})`)
   console.log(`ratio gateway / raw: ${(mean(gw) / mean(rw)).toFixed(2)}`)
 } finally {
-  raw?.end(undefined)
+  await raw?.end(undefined).catch(() => undefined)
   await h?.close()
   rmSync(rawDir, { recursive: true, force: true })
 }

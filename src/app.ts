@@ -2,6 +2,7 @@
 import { createServer, type RequestListener, type Server as HttpServer } from 'node:http'
 import { Agent } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { rootCertificates } from 'node:tls'
 import { fileURLToPath } from 'node:url'
 import { WA_CERT_DETAILS } from '@whiskeysockets/baileys'
 import type { Server as IoServer } from 'socket.io'
@@ -30,6 +31,9 @@ import { bridgeSocketEvents } from './sessions/event-bridge.js'
 import { createWebhooks, type Webhooks } from './events/webhooks/index.js'
 import { storeRoutes } from './http/routes/store.js'
 import { webhookRoutes } from './http/routes/webhooks.js'
+import { keyRoutes } from './http/routes/keys.js'
+import { createAuthenticator } from './http/auth.js'
+import { SqliteApiKeyStore } from './store/api-keys.js'
 import { openDatabase, type Db } from './store/db.js'
 import { storeGetMessage } from './store/baileys.js'
 import { StoreObserver } from './store/ingest.js'
@@ -76,15 +80,28 @@ export interface GatewayApp {
   close(): Promise<void>
 }
 
+/**
+ * Where sessions dial: the sandbox's simulator, or what WA_WS_URL / WA_ROOT_PUBLIC_KEY / WA_CA_FILE
+ * say (a simulated network reached by `npm start`), or — all unset — Baileys' own defaults.
+ */
+function whatsappEndpoint(config: Config, sandbox?: SandboxLink): { wsUrl?: string; rootPublicKey?: Uint8Array; caPem?: string } {
+  if (sandbox) return { wsUrl: sandbox.wsUrl, rootPublicKey: sandbox.rootPublicKey, caPem: sandbox.caPem }
+  // An extra CA adds to the system roots: WhatsApp's own hosts must stay verifiable.
+  const caPem = config.waCaPem ? [...rootCertificates, config.waCaPem].join('\n') : undefined
+  return { wsUrl: config.waWebSocketUrl, rootPublicKey: config.waRootPublicKey, caPem }
+}
+
 const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url))
 
 export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   const { config, sandbox } = opts
   const logger = opts.logger ?? createLogger(config.logLevel)
-  if (sandbox) {
-    // Trust the simulator's Noise root instead of WhatsApp's. Never done outside sandbox/test mode.
-    logger.warn('SANDBOX MODE: trusting the simulated WhatsApp server at %s; this process cannot reach real WhatsApp', sandbox.wsUrl)
-    WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(sandbox.rootPublicKey)
+  const endpoint = whatsappEndpoint(config, sandbox)
+  if (endpoint.rootPublicKey) {
+    // Trust another Noise root than WhatsApp's: only a simulated network can prove it.
+    logger.warn('%s: trusting a non-WhatsApp server at %s; this process cannot reach real WhatsApp',
+      sandbox ? 'SANDBOX MODE' : 'WA_ROOT_PUBLIC_KEY is set', endpoint.wsUrl ?? 'the default URL')
+    WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(endpoint.rootPublicKey)
   }
   const bus = new EventBus()
   const db = openDatabase(config.dataDir)
@@ -106,16 +123,17 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
       qrTimeoutMs: config.qrTimeoutMs,
       reconnectBaseMs: config.reconnectBaseMs,
       reconnectCapMs: config.reconnectCapMs,
+      watchdogMs: config.watchdogSeconds * 1000,
       syncHistory: sandbox ? false : config.syncHistory,
-      waWebSocketUrl: sandbox?.wsUrl ?? config.waWebSocketUrl,
-      fetchAgent: sandbox ? new Agent({ ca: sandbox.caPem, keepAlive: true }) : undefined,
+      waWebSocketUrl: endpoint.wsUrl,
+      fetchAgent: endpoint.caPem ? new Agent({ ca: endpoint.caPem, keepAlive: true }) : undefined,
     },
   })
   const metrics = createMetrics(bus, sessions)
   storeObserver?.wipeOnLogout(bus)
   const webhooks = createWebhooks({ db, bus, logger, metrics, config, ownJid: (t) => sessions.get(t)?.user?.id })
   const messenger = new Messenger({
-    sessions, bus, config, logger, db, mediaCa: sandbox?.caPem,
+    sessions, bus, config, logger, db, mediaCa: endpoint.caPem,
     findMessage: store ? (token, id) => store.findMessage(token, id) : undefined,
   })
   await messenger.clearTemp() // before listening: no upload of a live request can be in there yet
@@ -135,7 +153,11 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   // requests (corrupting them), so the express app is bound here and set once built.
   let httpApp: RequestListener | undefined
   const server = createServer((req, res) => httpApp?.(req, res))
-  const io = createSocketGateway(server, bus, { auth: config.auth, origin: config.origin })
+  const apiKeys = new SqliteApiKeyStore(db)
+  const authenticate = createAuthenticator(config.auth, apiKeys)
+  const sockets = createSocketGateway(server, bus, { authenticate, origin: config.origin })
+  const io = sockets.io
+  routes.push(...keyRoutes(apiKeys, (id) => sockets.revokeKey(id)))
   let closed = false
   const gateway: GatewayApp = {
     config, logger, bus, sessions, metrics, db, store, webhooks, messenger, scheduler, routes, server, io,
@@ -166,11 +188,12 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
       db.close()
     },
   }
-  if (sandbox?.routes) routes.push(...sandbox.routes(gateway))
+  // The sandbox drives simulated phones for every instance: admin only.
+  if (sandbox?.routes) routes.push(...sandbox.routes(gateway).map((r) => ({ ...r, access: 'admin' as const })))
   routes.push(...openapiRoutes(() => routes))
   const app = buildHttpApp({
-    auth: config.auth, origin: config.origin, bodyLimit: config.bodyLimit, logger, routes,
-    metrics: metrics.registry, publicDir: PUBLIC_DIR, extra: (http) => mountApiDocs(http, config.auth),
+    authenticate, origin: config.origin, bodyLimit: config.bodyLimit, logger, routes,
+    metrics: metrics.registry, publicDir: PUBLIC_DIR, extra: (http) => mountApiDocs(http, authenticate),
   })
   httpApp = app
   return gateway

@@ -28,8 +28,10 @@ export function createMetrics(bus: EventBus, sessions: SessionManager): Metrics 
   const messages = new Counter({ name: 'wa_messages_total', help: 'Messages seen, by direction', labelNames: ['direction'], registers: [registry] })
   const reconnects = new Counter({ name: 'wa_reconnects_total', help: 'Reconnect attempts after a dropped connection', registers: [registry] })
   bus.on('message-upsert', ({ message }) => messages.inc({ direction: message.key.fromMe ? 'out' : 'in' }))
+  const watchdog = new Counter({ name: 'wa_watchdog_restarts_total', help: 'Open connections restarted because WhatsApp stopped answering', registers: [registry] })
   bus.on('connection-state', ({ state, reason }) => {
     if (state === 'connecting' && reason) reconnects.inc()
+    if (reason === 'watchdog') watchdog.inc()
   })
   return {
     registry,

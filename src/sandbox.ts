@@ -31,5 +31,7 @@ const port = (gateway.server.address() as { port: number }).port
 console.log(`\nSandbox ready: dashboard http://localhost:${port}/  (simulated WhatsApp at ${sim.wsUrl})`)
 console.log('Simulated contacts:')
 for (const c of sim.contacts()) console.log(`  ${c.number}  ${c.name}${c.onWhatsApp ? '' : '  (not on WhatsApp)'}`)
-console.log('Pair an instance: POST /api/whatsapp/create-instance {token}, then POST /api/sandbox/scan {token}\n')
+console.log(`Sandbox state (apart from npm start's): ${config.dataDir}, credentials in ${config.credentialsDir}`)
+console.log('Pair an instance: POST /api/whatsapp/create-instance {token}, then POST /api/sandbox/scan {token}')
+console.log('  (or create it with {token, phone} and POST /api/sandbox/pair {token, code})\n')
 process.once('exit', () => void sim.stop())

@@ -1,9 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { ConfigError, loadConfig } from '../src/config/index.js'
 
 const dir = () => mkdtempSync(join(tmpdir(), 'wagw-config-'))
@@ -20,6 +21,34 @@ test('defaults are safe and typed', () => {
   assert.equal(c.store, true)
   assert.equal(c.sandbox, false)
   rmSync(cwd, { recursive: true })
+})
+
+test('a sandbox config keeps all its state apart from the production config', () => {
+  const cwd = dir()
+  const prod = loadConfig({ AUTH: 'abcdefgh12' }, cwd)
+  const sandbox = loadConfig({ AUTH: 'abcdefgh12', WA_SANDBOX: 'true' }, cwd)
+  const root = join(cwd, 'data', 'sandbox')
+  assert.equal(sandbox.dataDir, root)
+  assert.equal(sandbox.credentialsDir, join(root, 'credentials'))
+  assert.equal(sandbox.schedulerFile, join(root, 'scheduler.json'))
+  for (const k of ['dataDir', 'credentialsDir', 'schedulerFile'] as const) {
+    assert.notEqual(sandbox[k], prod[k], k)
+    // Not nested either way: production's credentials/ and scheduler.json never hold sandbox state.
+    assert.ok(!sandbox[k].startsWith(prod.credentialsDir) && sandbox[k] !== prod.schedulerFile, k)
+  }
+  // A variable set explicitly still wins in the sandbox.
+  const explicit = loadConfig({ AUTH: 'abcdefgh12', WA_SANDBOX: 'true', CREDENTIALS_DIR: './creds' }, cwd)
+  assert.equal(explicit.credentialsDir, join(cwd, 'creds'))
+  assert.equal(explicit.dataDir, root)
+  rmSync(cwd, { recursive: true })
+})
+
+test('scheduler.json is live state: ignored by git, not shipped', () => {
+  const repo = fileURLToPath(new URL('..', import.meta.url))
+  const ignored = readFileSync(join(repo, '.gitignore'), 'utf8').split('\n').map((l) => l.trim())
+  assert.ok(ignored.includes('/scheduler.json') || ignored.includes('scheduler.json'), '.gitignore lists scheduler.json')
+  const tracked = spawnSync('git', ['ls-files', '--error-unmatch', 'scheduler.json'], { cwd: repo })
+  if (tracked.error === undefined && existsSync(join(repo, '.git'))) assert.notEqual(tracked.status, 0, 'scheduler.json is not tracked')
 })
 
 test('a missing AUTH is generated once, kept private, and reused', () => {

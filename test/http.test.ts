@@ -138,7 +138,35 @@ describe('input handling', () => {
   test('unknown routes answer a 404 envelope', async () => {
     const res = await fetch(base + '/api/whatsapp/nope', { headers: { authorization: `Basic ${b64(`${AUTH}:`)}` } })
     assert.equal(res.status, 404)
-    assert.equal(((await res.json()) as { status: boolean }).status, false)
+    const body = (await res.json()) as { status: boolean; message: string }
+    assert.equal(body.status, false)
+    assert.equal(body.message, 'no route GET /api/whatsapp/nope', 'the message names the full path')
+  })
+
+  test('a wrong method on a declared path answers 405 with Allow derived from the route list', async () => {
+    const authorization = `Basic ${b64(`${AUTH}:`)}`
+    const cases: Array<[string, string, string[]]> = [
+      ['GET', '/api/whatsapp/send-text', ['POST']],
+      ['DELETE', '/api/whatsapp/instances/tok1', ['GET', 'HEAD']],
+      ['PUT', '/api/whatsapp/instances/tok1/webhook?x=1', ['POST', 'GET', 'HEAD', 'DELETE']],
+    ]
+    for (const [method, path, allowed] of cases) {
+      const res = await fetch(base + path, { method, headers: { authorization } })
+      assert.equal(res.status, 405, `${method} ${path}`)
+      assert.deepEqual(res.headers.get('allow')?.split(', ').sort(), [...allowed].sort(), `${method} ${path}`)
+      const body = (await res.json()) as { status: boolean; message: string }
+      assert.equal(body.status, false)
+      assert.match(body.message, new RegExp(`method ${method} is not allowed on ${path.split('?')[0]}`))
+    }
+    // The Allow header lists exactly the methods the route list declares for that path.
+    for (const r of app.routes) {
+      const declared = app.routes.filter((o) => o.path === r.path).map((o) => o.method.toUpperCase())
+      const other = ['GET', 'POST', 'PUT', 'DELETE'].find((m) => !declared.includes(m))
+      if (!other) continue
+      const res = await fetch(base + '/api' + concretePath(r.path), { method: other, headers: { authorization } })
+      assert.equal(res.status, 405, `${other} ${r.path}`)
+      for (const m of declared) assert.ok(res.headers.get('allow')?.includes(m), `${r.path} Allow has ${m}`)
+    }
   })
 
   test('an instance that cannot reach WhatsApp backs off and ends in state failed without crashing', async () => {

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { Simulator } from '../src/simulator/index.js'
@@ -57,4 +58,35 @@ test('a restarted simulator reconnects the saved account without a new scan', { 
 	assert.equal((await carol2.waitForMessage(x => x.id === out!.key.id)).text, 'gateway after restart')
 	const g = await client.sock!.sendMessage(group.id, { text: 'group after restart' })
 	assert.equal((await carol2.waitForMessage(x => x.id === g!.key.id)).chat, group.id)
+})
+
+test('a restarted simulator reuses its ports, and takes new ones only when the old ones are taken', { timeout: 30000 }, async () => {
+	const dir = mkdtempSync(join(tmpdir(), 'wa-sim-ports-'))
+	try {
+		const first = await Simulator.start({ dataDir: dir })
+		const { wsUrl, mediaHost } = first
+		await first.stop()
+		const second = await Simulator.start({ dataDir: dir })
+		assert.equal(second.wsUrl, wsUrl)
+		assert.equal(second.mediaHost, mediaHost)
+		await second.stop()
+
+		// Someone else took both ports meanwhile: the simulator still starts, on new ones.
+		const squatters = await Promise.all([Number(new URL(wsUrl).port), Number(mediaHost.split(':')[1])].map(port =>
+			new Promise<Server>((resolve, reject) => {
+				const srv = createServer()
+				srv.once('error', reject)
+				srv.listen(port, '127.0.0.1', () => resolve(srv))
+			})))
+		try {
+			const third = await Simulator.start({ dataDir: dir })
+			assert.notEqual(third.wsUrl, wsUrl)
+			assert.notEqual(third.mediaHost, mediaHost)
+			await third.stop()
+		} finally {
+			await Promise.all(squatters.map(srv => new Promise(resolve => srv.close(resolve))))
+		}
+	} finally {
+		rmSync(dir, { recursive: true, force: true })
+	}
 })

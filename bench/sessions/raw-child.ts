@@ -85,7 +85,7 @@ listenToParent((m) => {
 })
 process.once('SIGTERM', () => {
   stopping = true
-  for (const sock of sockets.values()) sock.end(undefined)
+  for (const sock of sockets.values()) void sock.end(undefined).catch(() => undefined)
   // let pending useMultiFileAuthState writes land before leaving
   setTimeout(() => process.exit(0), 500)
 })

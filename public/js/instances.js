@@ -1,5 +1,5 @@
 // Instances: list with live state, create (QR or pairing code), the live QR image, restart,
-// delete, and in sandbox mode a button that makes the simulated phone scan the QR.
+// delete, and in sandbox mode buttons that make the simulated phone scan the QR or enter the code.
 import { enc, get, post } from './api.js'
 import { $, failText, h, prettyJid, setStatus } from './dom.js'
 import * as live from './live.js'
@@ -54,6 +54,13 @@ function buildCard(token) {
       if (state.instances.get(token)?.state === 'open') return { info: '' }
       return { info: `Scanned by the simulated phone ${res.data?.phone ? `+${res.data.phone}` : ''}; linking…` }
     }))
+  const enterCode = actionButton('Enter the code on the simulated phone', 'primary pair-btn', () =>
+    run(card, enterCode, async () => {
+      const res = await post('/api/sandbox/pair', { token, code: state.instances.get(token)?.pairingCode ?? '' })
+      if (!res.ok) return { error: failText(res, 'Simulated pairing') }
+      if (state.instances.get(token)?.state === 'open') return { info: '' }
+      return { info: `Code entered on the simulated phone +${res.data?.phone ?? ''}; linking…` }
+    }))
   const restart = actionButton('Restart', 'ghost', () =>
     run(card, restart, async () => {
       const res = await post(`/api/whatsapp/instances/${enc(token)}/restart`)
@@ -87,7 +94,7 @@ function buildCard(token) {
       h('p', { class: 'muted small' }, 'Pairing code — on the phone: Linked devices › Link with phone number'),
       h('output', { class: 'pair-code', 'aria-label': 'Pairing code' })),
     h('p', { class: 'last-error small', hidden: true }),
-    h('div', { class: 'actions' }, scan, use, restart, del),
+    h('div', { class: 'actions' }, scan, enterCode, use, restart, del),
     h('p', { class: 'card-status status', role: 'status', hidden: true }),
   )
   return card
@@ -113,6 +120,7 @@ function updateCard(card, inst) {
   err.hidden = !(inst.lastError && inst.state !== 'open')
   err.textContent = inst.lastError ? `Last error: ${inst.lastError}` : ''
   $('.scan-btn', card).hidden = !(state.sandbox && inst.qr)
+  $('.pair-btn', card).hidden = !(state.sandbox && inst.pairingCode)
   $('.use-btn', card).hidden = state.selected === inst.token
   card.classList.toggle('selected', state.selected === inst.token)
 }

@@ -37,6 +37,8 @@ export interface Config {
   maxReconnects: number
   reconnectBaseMs: number
   reconnectCapMs: number
+  /** Seconds without a frame before an open instance is probed (and restarted if the probe fails); 0 = off. */
+  watchdogSeconds: number
   /** Ask WhatsApp for recent history on first login (feeds the store); off in sandbox mode. */
   syncHistory: boolean
   qrMaxRefreshes: number
@@ -50,6 +52,10 @@ export interface Config {
   sandbox: boolean
   /** Override of Baileys' WebSocket URL (the simulator's, in sandbox runs and benchmarks). */
   waWebSocketUrl?: string
+  /** Override of WhatsApp's Noise root public key (32 bytes): only to dial a simulated network. */
+  waRootPublicKey?: Uint8Array
+  /** Extra CA (PEM) trusted for the media host besides the system roots: only for a simulated network. */
+  waCaPem?: string
 }
 
 export class ConfigError extends Error {
@@ -93,6 +99,28 @@ function webhookEvents(env: Env, name: string, def: string): string[] {
   return list
 }
 
+/** A 32-byte Curve25519 public key, base64 or hex. */
+function publicKey(env: Env, name: string): Uint8Array | undefined {
+  const raw = str(env, name)
+  if (raw === undefined) return undefined
+  const bytes = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64')
+  if (bytes.length !== 32) throw new ConfigError(name, `must be a 32-byte public key in base64 or hex, got ${bytes.length} bytes`)
+  return new Uint8Array(bytes)
+}
+
+function pemFile(env: Env, name: string, cwd: string): string | undefined {
+  const raw = str(env, name)
+  if (raw === undefined) return undefined
+  let pem: string
+  try {
+    pem = readFileSync(resolve(cwd, raw), 'utf8')
+  } catch (err) {
+    throw new ConfigError(name, `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): "${raw}"`)
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(name, `must be a PEM certificate file, got "${raw}"`)
+  return pem
+}
+
 function url(env: Env, name: string, protocols: string[]): string | undefined {
   const raw = str(env, name)
   if (raw === undefined) return undefined
@@ -122,8 +150,15 @@ function resolveAuth(env: Env, dataDir: string): { auth: string; generated: bool
   return { auth: generated, generated: true }
 }
 
+/** Where `npm run sandbox` keeps everything (credentials, db, scheduler, simulator) by default. */
+export const SANDBOX_STATE_DIR = './data/sandbox'
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
-  const dataDir = resolve(cwd, str(env, 'DATA_DIR') ?? './data')
+  // The sandbox keeps its state apart, so `npm start` never autostarts a simulated account
+  // against real WhatsApp; a variable the user sets explicitly still wins.
+  const sandbox = bool(env, 'WA_SANDBOX', false)
+  const stateDir = (sandboxDefault: string, normalDefault: string) => (sandbox ? join(SANDBOX_STATE_DIR, sandboxDefault) : normalDefault)
+  const dataDir = resolve(cwd, str(env, 'DATA_DIR') ?? stateDir('.', './data'))
   const min = int(env, 'MIN', 10, 0, 86_400)
   const max = int(env, 'MAX', 30, 0, 86_400)
   if (max < min) throw new ConfigError('MAX', `must be >= MIN (${min}), got ${max}`)
@@ -149,8 +184,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     webhookKeepDays: int(env, 'WEBHOOK_KEEP_DAYS', 7, 0, 3650),
     min,
     max,
-    credentialsDir: resolve(cwd, str(env, 'CREDENTIALS_DIR') ?? './credentials'),
-    schedulerFile: resolve(cwd, str(env, 'SCHEDULER_FILE') ?? './scheduler.json'),
+    credentialsDir: resolve(cwd, str(env, 'CREDENTIALS_DIR') ?? stateDir('credentials', './credentials')),
+    schedulerFile: resolve(cwd, str(env, 'SCHEDULER_FILE') ?? stateDir('scheduler.json', './scheduler.json')),
     dataDir,
     store: bool(env, 'STORE', true),
     mediaMaxBytes: int(env, 'MEDIA_MAX_BYTES', 64 * 1024 * 1024, 1, 2 * 1024 * 1024 * 1024),
@@ -159,14 +194,17 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxReconnects: int(env, 'MAX_RECONNECTS', 10, 1, 1000),
     reconnectBaseMs: int(env, 'RECONNECT_BASE_MS', 1000, 1, 600_000),
     reconnectCapMs: int(env, 'RECONNECT_CAP_MS', 60_000, 1, 3_600_000),
-    syncHistory: bool(env, 'SYNC_HISTORY', !bool(env, 'WA_SANDBOX', false)),
+    watchdogSeconds: int(env, 'WATCHDOG_SECONDS', 90, 0, 86_400),
+    syncHistory: bool(env, 'SYNC_HISTORY', !sandbox),
     qrMaxRefreshes: int(env, 'QR_MAX_REFRESHES', 5, 1, 100),
     qrTimeoutMs: str(env, 'QR_TIMEOUT_MS') === undefined ? undefined : int(env, 'QR_TIMEOUT_MS', 0, 100, 600_000),
     pairingConcurrency: int(env, 'PAIRING_CONCURRENCY', 8, 1, 256),
     autostartConcurrency: int(env, 'AUTOSTART_CONCURRENCY', 16, 1, 1024),
     bodyLimit,
     logLevel,
-    sandbox: bool(env, 'WA_SANDBOX', false),
+    sandbox,
     waWebSocketUrl: url(env, 'WA_WS_URL', ['ws:', 'wss:']),
+    waRootPublicKey: publicKey(env, 'WA_ROOT_PUBLIC_KEY'),
+    waCaPem: pemFile(env, 'WA_CA_FILE', cwd),
   }
 }

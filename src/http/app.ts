@@ -3,13 +3,15 @@
 import express, { type RequestHandler } from 'express'
 import type { Registry } from 'prom-client'
 import type { Logger } from '../logger.js'
-import { requireAuth } from './auth.js'
+import { requireAdmin, requireAuth, type Authenticator } from './auth.js'
+import { formBody } from './body-parsers.js'
 import { sendFail } from './envelope.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
-import { mountRoutes, type RouteDef } from './route.js'
+import { mountMethodNotAllowed, mountRoutes, type RouteDef } from './route.js'
 
 export interface HttpAppOptions {
-  auth: string
+  /** The admin key or a scoped API key → what the caller may see. */
+  authenticate: Authenticator
   origin: string
   bodyLimit: string
   logger: Logger
@@ -53,8 +55,8 @@ export function buildHttpApp(opts: HttpAppOptions): express.Express {
   if (opts.publicDir) app.use(express.static(opts.publicDir, { index: 'index.html' }))
   opts.extra?.(app)
 
-  const auth = requireAuth(opts.auth)
-  app.get('/metrics', auth, async (_req, res) => {
+  const auth = requireAuth(opts.authenticate)
+  app.get('/metrics', auth, requireAdmin, async (_req, res) => {
     res.type(opts.metrics.contentType).send(await opts.metrics.metrics())
   })
 
@@ -62,8 +64,9 @@ export function buildHttpApp(opts: HttpAppOptions): express.Express {
   api.use(auth)
   api.use(requireKnownContentType)
   api.use(express.json({ limit: opts.bodyLimit }))
-  api.use(express.urlencoded({ extended: false, limit: opts.bodyLimit }))
+  api.use(formBody(opts.bodyLimit))
   mountRoutes(api, opts.routes)
+  mountMethodNotAllowed(api, opts.routes)
   api.use(notFoundHandler)
   app.use('/api', api)
 

@@ -1,8 +1,11 @@
-// HTTP Basic auth: user = AUTH, empty password (what `curl -u "$AUTH:"` and Postman send).
-// The bare base64(AUTH) form some seed users send is accepted too. Compared in constant time.
+// HTTP Basic auth: user = a key, empty password (what `curl -u "$KEY:"` and Postman send). The
+// key is the admin AUTH key or a scoped API key. The bare base64(KEY) form some seed users send
+// is accepted too. The admin key is compared in constant time; API keys are found by their hash.
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { RequestHandler } from 'express'
+import type { ApiKeyStore } from '../store/api-keys.js'
 import { sendFail } from './envelope.js'
+import { ADMIN_SCOPE, keyScope, scopeOf, setScope, type Scope } from './scope.js'
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
 
@@ -11,20 +14,52 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b))
 }
 
-/** Accepts `Basic base64(AUTH:)`, `Basic base64(AUTH)` or the raw key (Socket.IO `auth.key`). */
-export function isAuthorized(expected: string, header: string | undefined): boolean {
-  if (!header) return false
-  const match = /^Basic\s+(\S+)\s*$/i.exec(header)
-  if (!match) return false
+/** The key in `Basic base64(KEY:)` or `Basic base64(KEY)`; undefined for anything else. */
+export function keyFromHeader(header: string | undefined): string | undefined {
+  const match = header ? /^Basic\s+(\S+)\s*$/i.exec(header) : null
+  if (!match) return undefined
   const decoded = Buffer.from(match[1], 'base64').toString('utf8')
-  const user = decoded.endsWith(':') ? decoded.slice(0, -1) : decoded
-  return safeEqual(user, expected)
+  return decoded.endsWith(':') ? decoded.slice(0, -1) : decoded
 }
 
-export function requireAuth(expected: string): RequestHandler {
-  return (req, res, next) => {
-    if (isAuthorized(expected, req.headers.authorization)) return next()
-    res.setHeader('WWW-Authenticate', 'Basic realm="whatsapp-gateway", charset="UTF-8"')
-    sendFail(res, 401, 'unauthorized: send HTTP Basic auth with the AUTH key as user name and an empty password')
+/** Accepts `Basic base64(AUTH:)` or `Basic base64(AUTH)` for the admin key only. */
+export function isAuthorized(expected: string, header: string | undefined): boolean {
+  const key = keyFromHeader(header)
+  return key !== undefined && safeEqual(key, expected)
+}
+
+/** Key → what it may see; undefined for an unknown or revoked key. */
+export type Authenticator = (key: string | undefined) => Promise<Scope | undefined>
+
+export function createAuthenticator(adminKey: string, keys?: ApiKeyStore): Authenticator {
+  return async (key) => {
+    if (key === undefined || key === '') return undefined
+    if (safeEqual(key, adminKey)) return ADMIN_SCOPE
+    const record = keys && key.startsWith('wak_') ? await keys.find(key) : undefined
+    if (!record) return undefined
+    await keys?.touch(record.id)
+    return keyScope(record.id, record.tokens)
   }
+}
+
+export function requireAuth(authenticate: Authenticator): RequestHandler {
+  return (req, res, next) => {
+    authenticate(keyFromHeader(req.headers.authorization)).then(
+      (scope) => {
+        if (scope) {
+          setScope(req, scope)
+          return next()
+        }
+        res.setHeader('WWW-Authenticate', 'Basic realm="whatsapp-gateway", charset="UTF-8"')
+        sendFail(res, 401, 'unauthorized: send HTTP Basic auth with the AUTH key (or an API key) as user name and an empty password')
+      },
+      next,
+    )
+  }
+}
+
+/** After requireAuth: only the admin key may pass (metrics, API keys, the sandbox). */
+export const requireAdmin: RequestHandler = (req, res, next) => {
+  if (scopeOf(req).admin) return next()
+  sendFail(res, 403, 'forbidden: this needs the admin key (AUTH), not an API key')
 }

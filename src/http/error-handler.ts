@@ -4,6 +4,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express'
 import { AppError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { sendFail } from './envelope.js'
+import { requestPath } from './route.js'
 
 interface BodyParserError { type?: string; status?: number; statusCode?: number; expose?: boolean; message?: string }
 
@@ -27,4 +28,4 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   }
 }
 
-export const notFoundHandler: RequestHandler = (req, res) => sendFail(res, 404, `no route ${req.method} ${req.path}`)
+export const notFoundHandler: RequestHandler = (req, res) => sendFail(res, 404, `no route ${req.method} ${requestPath(req)}`)

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import express, { type Express, type RequestHandler } from 'express'
 import swaggerUi from 'swagger-ui-express'
-import { requireAuth } from './auth.js'
+import { requireAuth, type Authenticator } from './auth.js'
 import { describeChain, placeField, type FieldDoc, type FieldLocation, type SchemaObject } from './openapi-fields.js'
 import { defineRoutes, type RouteDef } from './route.js'
 
@@ -175,6 +175,7 @@ export function openapiRoutes(routes: () => RouteDef[]): RouteDef[] {
       tag: 'Docs',
       summary: 'This OpenAPI 3 document as JSON (Swagger UI: /api/docs)',
       produces: ['application/json'],
+      access: 'self', // the document is the same for every key
       handler: (_req, res) => {
         const list = routes()
         if (cached?.count !== list.length) cached = { count: list.length, doc: buildOpenApi(list) }
@@ -185,7 +186,7 @@ export function openapiRoutes(routes: () => RouteDef[]): RouteDef[] {
 }
 
 /** Mounts Swagger UI (assets served locally from swagger-ui-dist) at /api/docs, behind auth. */
-export function mountApiDocs(app: Express, auth: string): void {
+export function mountApiDocs(app: Express, auth: Authenticator): void {
   const opts = { swaggerUrl: SPEC_URL, customSiteTitle: 'WhatsApp gateway API', swaggerOptions: { persistAuthorization: true } }
   // The page loads its assets relatively (./swagger-ui.css), so it must live at /api/docs/.
   const slash: RequestHandler = (req, res, next) => {

@@ -96,7 +96,8 @@ export class BulkQueue {
 
   /** Resolves when the instance's current loop is idle (tests, shutdown). */
   async idle(token?: string): Promise<void> {
-    await Promise.all(token ? [this.loops.get(token)] : [...this.loops.values()])
+    const loop = token ? this.loops.get(token) : undefined
+    await (token ? loop : Promise.all(this.loops.values()))
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@ import {
   generateWAMessageFromContent, type MiscMessageGenerationOptions, type WAMessage, type WASocket,
 } from '@whiskeysockets/baileys'
 import { AppError } from '../errors.js'
+import { definedOnly } from '../util/defined.js'
 import type { Built } from './builders.js'
 
 export interface DeliverOptions {
@@ -17,16 +18,17 @@ export interface DeliverOptions {
 
 export async function deliver(sock: WASocket, jid: string, built: Built, opts: DeliverOptions): Promise<WAMessage> {
   if (built.kind === 'content') {
-    // mediaCache is read by Baileys from these options although its type does not list it.
-    const options = { quoted: opts.quoted, messageId: opts.messageId, mediaCache: opts.mediaCache } as MiscMessageGenerationOptions
+    // mediaCache is read by Baileys from these options although its type does not list it. Unset
+    // keys stay absent: Baileys spreads these over its own (an undefined messageId would win).
+    const options = definedOnly({ quoted: opts.quoted, messageId: opts.messageId, mediaCache: opts.mediaCache }) as MiscMessageGenerationOptions
     const sent = await sock.sendMessage(jid, built.content, options)
     if (!sent) throw new AppError(502, 'WhatsApp did not return the sent message')
     return sent
   }
   const userJid = sock.user?.id
   if (!userJid) throw new AppError(409, 'instance is not logged in')
-  const msg = generateWAMessageFromContent(jid, built.message, { userJid, quoted: opts.quoted, messageId: opts.messageId })
-  await sock.relayMessage(jid, msg.message ?? {}, { messageId: msg.key.id ?? undefined, additionalNodes: built.nodes })
+  const msg = generateWAMessageFromContent(jid, built.message, { userJid, ...definedOnly({ quoted: opts.quoted, messageId: opts.messageId }) })
+  await sock.relayMessage(jid, msg.message ?? {}, definedOnly({ messageId: msg.key.id ?? undefined, additionalNodes: built.nodes }))
   void sock.upsertMessage(msg, 'append').catch(() => undefined)
   return msg
 }

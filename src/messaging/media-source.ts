@@ -3,6 +3,7 @@
 import { writeFile } from 'node:fs/promises'
 import { AppError, badRequest } from '../errors.js'
 import { tooLarge, type FetchLimits, type MediaFetcher } from './media-fetch.js'
+import { sniffFile } from './media-sniff.js'
 import { resolveMedia, type MediaRequest, type ResolvedMedia } from './media-type.js'
 import { removeQuietly, tempPath } from './temp-files.js'
 
@@ -57,13 +58,13 @@ export async function loadMedia(input: MediaInput, deps: MediaSourceDeps): Promi
     if (u.size > deps.limits.maxBytes) throw tooLarge(deps.limits.maxBytes)
     if (u.size === 0) throw badRequest('file: the upload is empty (0 bytes)')
     const contentType = u.mimetype?.split(';')[0].trim().toLowerCase()
-    const resolved = resolveMedia(input, { contentType, fileName: u.originalName })
+    const resolved = resolveMedia(input, { contentType, fileName: u.originalName, sniffed: await sniffFile(u.path) })
     return { ...resolved, path: u.path, size: u.size, owned: true }
   }
   const file = input.url ? await deps.fetcher.fetchToFile(input.url, deps.limits) : await base64ToFile(String(input.base64), deps)
   try {
     const fileName = 'fileName' in file && typeof file.fileName === 'string' ? file.fileName : undefined
-    const resolved = resolveMedia(input, { contentType: file.contentType, fileName })
+    const resolved = resolveMedia(input, { contentType: file.contentType, fileName, sniffed: await sniffFile(file.path) })
     if (file.size === 0) throw badRequest('the media is empty (0 bytes)')
     return { ...resolved, path: file.path, size: file.size, owned: true }
   } catch (err) {

@@ -21,6 +21,8 @@ export interface SourceFacts {
   contentType?: string
   /** A name from the source (URL path, Content-Disposition, upload). */
   fileName?: string
+  /** What the first bytes announce (media-sniff), the last resort when nothing else says. */
+  sniffed?: string
 }
 
 export interface ResolvedMedia {
@@ -77,14 +79,21 @@ export function resolveMedia(req: MediaRequest, src: SourceFacts): ResolvedMedia
     return { kind: 'document', mimetype, fileName: withExtension(name ?? 'file', mimetype) }
   }
 
-  const kind: MediaKind = type ? (type as MediaKind) : req.mimetype ? kindOfMime(req.mimetype) : declared ? kindOfMime(declared) : 'document'
+  // Without type or mimetype, the source tells: its content type, then its name, then its bytes.
+  const detected = declared ?? byName ?? src.sniffed
+  if (!type && !req.mimetype && !detected) {
+    throw badRequest('type or mimetype is required: the media\'s kind could not be told from its content type, file name or first bytes')
+  }
+  const kind: MediaKind = type ? (type as MediaKind) : kindOfMime(req.mimetype ?? detected ?? '')
   let mimetype = req.mimetype
   if (!mimetype) {
+    const looksLike = byName ?? src.sniffed
     if (declared && fitsKind(declared, kind)) mimetype = declared
     else if (declared && kind !== 'document') {
       throw badRequest(`the source is ${declared}, which cannot be sent as ${kind === 'sticker' ? 'a sticker (needs image/webp)' : `type ${kind}`}`)
     } else if (byName && fitsKind(byName, kind)) mimetype = byName
-    else if (byName && kind === 'sticker') throw badRequest(`a sticker must be image/webp, the source looks like ${byName}`)
+    else if (src.sniffed && fitsKind(src.sniffed, kind)) mimetype = src.sniffed
+    else if (looksLike && kind === 'sticker') throw badRequest(`a sticker must be image/webp, the source looks like ${looksLike}`)
     else mimetype = DEFAULT_MIME[kind]
   } else if (type && !fitsKind(mimetype, kind)) {
     throw badRequest(`mimetype ${mimetype} does not fit type ${type}`)

@@ -105,12 +105,8 @@ const mediaSourceRules = () => [
 export const mediaRules = () => [
   ...commonRules(),
   ...mediaSourceRules(),
-  single(body('type').optional({ values: 'falsy' })).isIn(MEDIA_TYPES).withMessage(`must be one of ${MEDIA_TYPES.join(', ')} (or omit it and give mimetype)`),
+  single(body('type').optional({ values: 'falsy' })).isIn(MEDIA_TYPES).withMessage(`must be one of ${MEDIA_TYPES.join(', ')} (or omit it: the kind follows mimetype, or the media's content type, file name or bytes)`),
   body('mimetype').optional({ values: 'falsy' }).custom(isMimeType).withMessage('must be a mime type such as application/pdf'),
-  body('type').custom((t: unknown, { req }) => {
-    if (!t && !req.body?.mimetype) throw new Error('type or mimetype is required')
-    return true
-  }),
   text('fileName', 255, false),
   text('caption', 4096, false),
   single(body('ptt').optional({ values: 'null' })).isBoolean().withMessage('must be a boolean').toBoolean(),

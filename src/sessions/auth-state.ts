@@ -22,6 +22,8 @@ export interface AuthStore {
   remove(token: string): void
   /** Tokens with saved, paired credentials (for autostart). */
   listSaved(): string[]
+  /** Removes folders of logins that never finished (e.g. a QR not scanned before a crash); returns their tokens. */
+  removeUnpaired(): string[]
 }
 
 /** Paired = the phone accepted this device (pair-success gave us an account); not just a pending code. */
@@ -54,6 +56,24 @@ export class SqliteAuthStore implements AuthStore {
           return false // a corrupt file is left for a human to look at, not autostarted
         }
       })
+  }
+
+  removeUnpaired(): string[] {
+    const removed: string[] = []
+    for (const d of readdirSync(this.dir, { withFileTypes: true })) {
+      if (!d.isDirectory()) continue
+      const credsFile = join(this.dir, d.name, 'creds.json')
+      let paired: boolean
+      try {
+        paired = existsSync(credsFile) && isPaired(deserialize<AuthenticationCreds>(readFileSync(credsFile, 'utf8')))
+      } catch {
+        continue // a corrupt file is left for a human to look at
+      }
+      if (paired) continue
+      this.remove(d.name)
+      removed.push(d.name)
+    }
+    return removed
   }
 
   remove(token: string): void {

@@ -4,6 +4,7 @@ import type { SessionState, SessionUser } from '../events/bus.js'
 import { conflict, notFound } from '../errors.js'
 import { Semaphore } from '../util/semaphore.js'
 import { Session, type SessionDeps } from './session.js'
+import { enforceSignatureChecks } from './signature-check.js'
 
 export interface InstanceInfo {
   token: string
@@ -25,6 +26,7 @@ export class SessionManager {
     const { pairingConcurrency, autostartConcurrency, ...rest } = deps
     this.deps = { ...rest, pairingLimiter: new Semaphore(pairingConcurrency) }
     this.autostartConcurrency = autostartConcurrency
+    enforceSignatureChecks() // before any socket: WhatsApp's Noise certificate must really be checked
   }
 
   /** Starts the instance (or returns the running one); with `phone`, returns a pairing code. */
@@ -68,20 +70,24 @@ export class SessionManager {
     return session
   }
 
-  /** Logs out if connected, closes, wipes the folder, and forgets the instance. */
+  /** Logs out if connected, closes, wipes the folder, and forgets the instance; unknown → 404. */
   async delete(token: string): Promise<void> {
     const session = this.sessions.get(token)
     if (session) {
       await session.logoutAndWipe()
       session.dispose()
       this.sessions.delete(token)
-    } else {
+    } else if (this.deps.authStore.hasCreds(token)) {
       this.deps.authStore.remove(token)
+    } else {
+      throw notFound(`instance "${token}" not found: nothing to delete`)
     }
   }
 
   /** Reconnects every instance whose credentials are on disk (boot). */
   async autostart(): Promise<string[]> {
+    const abandoned = this.deps.authStore.removeUnpaired()
+    if (abandoned.length) this.deps.logger.info({ tokens: abandoned }, 'removed the folders of logins that were never completed')
     const tokens = this.deps.authStore.listSaved()
     // Logins run a few at a time: a thousand at once ran a fresh process out of memory.
     const limiter = new Semaphore(this.autostartConcurrency)

@@ -10,6 +10,8 @@ import type { Logger } from '../logger.js'
 import { backoffDelay } from '../util/backoff.js'
 import type { Semaphore } from '../util/semaphore.js'
 import { isPaired, type AuthHandle, type AuthStore } from './auth-state.js'
+import { socketConfig } from './socket-config.js'
+import { Watchdog } from './watchdog.js'
 
 /** Something that wants every socket of every session (store ingestion, metrics). */
 export interface SessionObserver {
@@ -30,6 +32,8 @@ export interface SessionDeps {
     syncHistory: boolean
     reconnectBaseMs: number
     reconnectCapMs: number
+    /** Silence (ms) after which an open socket is probed with a ping, and restarted without an answer; 0 = off. */
+    watchdogMs: number
     waWebSocketUrl?: string
     /** Sandbox: trust the simulator's media host for uploads. */
     fetchAgent?: Agent
@@ -48,6 +52,7 @@ export class Session {
   private failures = 0
   private qrCount = 0
   private reconnectTimer?: NodeJS.Timeout
+  private watchdog?: Watchdog
   private releasePairingSlot?: () => void
   private pairingPhone?: string
   /** The pending create-instance {phone} call(s): settled with the code, or when the connection gives up. */
@@ -98,8 +103,11 @@ export class Session {
     // Creds were saved on every creds.update; only a save still in flight is awaited, so
     // stopping a thousand sessions is not a thousand fsyncs.
     await this.auth?.flush()
+    const neverPaired = this.auth !== undefined && !isPaired(this.auth.state.creds)
     this.auth?.close()
     this.auth = undefined
+    // A QR nobody scanned leaves nothing worth keeping; its folder would only look like an account.
+    if (neverPaired) this.deps.authStore.remove(this.token)
     this.setState('closed')
   }
 
@@ -128,17 +136,26 @@ export class Session {
       this.releasePairingSlot = await this.deps.pairingLimiter.acquire()
     }
     const { options } = this.deps
-    const sock = makeWASocket({
-      auth: state,
-      logger: this.log.child({ class: 'baileys' }, { level: baileysLogLevel(this.log) }),
-      waWebSocketUrl: options.waWebSocketUrl,
-      qrTimeout: options.qrTimeoutMs,
-      markOnlineOnConnect: false,
-      syncFullHistory: false,
-      shouldSyncHistoryMessage: () => options.syncHistory,
-      fetchAgent: options.fetchAgent,
-      getMessage: async (key) => (this.deps.getMessage ? this.deps.getMessage(this.token, key) : undefined),
-    })
+    let sock: WASocket
+    try {
+      sock = makeWASocket(socketConfig({
+        auth: state,
+        logger: this.log.child({ class: 'baileys' }, { level: baileysLogLevel(this.log) }),
+        waWebSocketUrl: options.waWebSocketUrl,
+        qrTimeoutMs: options.qrTimeoutMs,
+        syncHistory: options.syncHistory,
+        fetchAgent: options.fetchAgent,
+        getMessage: async (key) => (this.deps.getMessage ? this.deps.getMessage(this.token, key) : undefined),
+      }))
+    } catch (err) {
+      // A socket that cannot even be built (bad settings) will not build on a retry either.
+      this.log.error({ err }, 'could not create the WhatsApp socket')
+      this.releasePairingSlot?.()
+      this.releasePairingSlot = undefined
+      this.lastError = `could not create the WhatsApp socket: ${err instanceof Error ? err.message : String(err)}`
+      this.setState('failed', this.lastError)
+      return
+    }
     this.sock = sock
     this.closingOnPurpose = false
     sock.ev.on('creds.update', () => void saveCreds())
@@ -190,6 +207,7 @@ export class Session {
 
   private onOpen(sock: WASocket): void {
     this.failures = 0
+    this.lastError = undefined // a 515 or a dropped attempt before this one is history now
     this.qrCount = 0
     this.qr = this.qrDataUrl = this.pairingCode = this.pairingPhone = undefined
     this.releasePairingSlot?.()
@@ -197,6 +215,13 @@ export class Session {
     const me = sock.user
     this.user = me ? { id: me.id, name: me.name ?? me.notify, lid: me.lid } : undefined
     this.setState('open')
+    if (this.deps.options.watchdogMs > 0) {
+      this.watchdog = new Watchdog(sock, {
+        silenceMs: this.deps.options.watchdogMs,
+        probeTimeoutMs: Math.min(this.deps.options.watchdogMs, 10_000),
+        onStall: () => this.onStall(sock),
+      })
+    }
     const user = this.user ?? { id: '' }
     // The seed's event carries the profile picture; WhatsApp may refuse it, which is fine.
     void sock.profilePictureUrl(user.id, 'image').catch(() => null).then((ppUrl) => {
@@ -246,19 +271,27 @@ export class Session {
     this.reconnectTimer = setTimeout(() => void this.connect(), delay)
   }
 
+  /** The socket looks open but WhatsApp stopped answering: a new connection, like a drop, at once. */
+  private onStall(sock: WASocket): void {
+    if (sock !== this.sock) return
+    this.log.warn({ silenceMs: this.deps.options.watchdogMs }, 'no frame from WhatsApp and no answer to a ping; restarting the connection')
+    this.lastError = 'watchdog: no answer from WhatsApp'
+    this.setState('connecting', 'watchdog')
+    this.connect().catch((err: unknown) => this.log.error({ err }, 'reconnect after the watchdog failed'))
+  }
+
   /** Fully releases the current socket (listeners, timers, websocket) before any new one. */
   private teardownSocket(): void {
     clearTimeout(this.reconnectTimer)
     this.reconnectTimer = undefined
+    this.watchdog?.stop()
+    this.watchdog = undefined
     const sock = this.sock
     if (!sock) return
     this.sock = undefined
     sock.ev.removeAllListeners(undefined as never)
-    try {
-      sock.end(undefined)
-    } catch {
-      // already closed
-    }
+    // end() is async in Baileys 7: a socket that is already closed may reject, which is fine here.
+    sock.end(undefined).catch(() => undefined)
   }
 
   private setState(state: SessionState, reason?: string, statusCode?: number): void {

@@ -24,6 +24,10 @@ export class SimConnection {
 	/** phone number of the logged-in account, once login succeeded */
 	phone?: string
 	closed = false
+	/** Black hole: frames from the client are taken and ignored, nothing is ever sent back. */
+	blackHoled = false
+	/** Ping iqs (xmlns w:p) answered on this connection: keep-alives and watchdog probes. */
+	pings = 0
 	private readonly noise: NoiseServer
 	private readonly reader = new FrameReader()
 	private stage: 'hello' | 'finish' | 'transport' = 'hello'
@@ -47,7 +51,7 @@ export class SimConnection {
 	}
 
 	private onData(data: WebSocket.RawData): void {
-		if (this.closed) return
+		if (this.closed || this.blackHoled) return
 		const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)
 		try {
 			const { intro, frames } = this.reader.push(buf)
@@ -81,7 +85,7 @@ export class SimConnection {
 	}
 
 	send(node: BinaryNode): void {
-		if (this.closed || this.ws.readyState !== WebSocket.OPEN || !this.noise.established) return
+		if (this.closed || this.blackHoled || this.ws.readyState !== WebSocket.OPEN || !this.noise.established) return
 		this.ws.send(encodeFrame(this.noise.encrypt(encodeBinaryNode(node))))
 	}
 

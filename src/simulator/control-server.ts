@@ -46,6 +46,7 @@ export async function startControlServer(sim: Simulator, port: number, host = '1
 		['POST', /^\/pairing-code$/, async (_, b) => (await sim.enterPairingCode(str(b, 'phone'), str(b, 'code')), {})],
 		['POST', /^\/logout$/, async (_, b) => (await sim.logout(str(b, 'phone')), {})],
 		['POST', /^\/drop$/, (_, b) => (sim.dropConnection(str(b, 'phone')), {})],
+		['POST', /^\/black-hole$/, (_, b) => ({ blackHoled: sim.blackHole(str(b, 'phone')) })],
 		['POST', /^\/refuse$/, (_, b) => (sim.setRefuseConnections(!!b.refuse), {})],
 		['GET', /^\/accounts$/, () => sim.accounts()],
 		['GET', /^\/accounts\/(\d+)$/, ([, p]) => sim.account(p!) ?? null],

@@ -65,15 +65,20 @@ export class Simulator extends EventEmitter {
 		const root: KeyPair = saved?.root ?? Curve.generateKeyPair()
 		const tls: TlsMaterial = saved?.tls ?? makeCertificate(host)
 		const media = new MediaHost(tls, logger)
-		await media.listen(host, opts.mediaPort ?? 0)
+		// a restarted sandbox listens where it did before: media URLs and the ws URL already handed out stay valid
+		await listenPreferring(p => media.listen(host, p).then(() => media.port), opts.mediaPort, saved?.ports?.media, logger)
 		const sim = new Simulator(logger, host, root, media)
 		sim.hub.latencyMs = opts.receiptDelayMs ?? 200
 		if (opts.dataDir) {
 			sim.persistence = new Persistence(opts.dataDir, sim.hub, root, tls, logger)
-			if (saved) sim.persistence.restore(saved)
+			if (saved) await sim.persistence.restore(saved)
 			sim.hub.onChange = () => sim.persistence?.schedule()
 		}
-		sim.port = await sim.hub.listen(host, opts.port ?? 0)
+		sim.port = await listenPreferring(p => sim.hub.listen(host, p), opts.port, saved?.ports?.ws, logger)
+		if (sim.persistence) {
+			sim.persistence.ports = { ws: sim.port, media: media.port }
+			sim.persistence.schedule()
+		}
 		return sim
 	}
 
@@ -144,6 +149,22 @@ export class Simulator extends EventEmitter {
 	/** Abrupt close of the account's socket (no stream:error): Baileys sees a plain connection loss. */
 	dropConnection(phone: string): void {
 		this.hub.accounts.get(phone)?.connection?.drop()
+	}
+
+	/**
+	 * The account's current connection becomes a black hole: it stays open, takes every frame and
+	 * answers nothing (a "connected" socket on which nothing arrives). A new connection is healthy.
+	 */
+	blackHole(phone: string): boolean {
+		const conn = this.hub.accounts.get(phone)?.connection
+		if (!conn) return false
+		conn.blackHoled = true
+		return true
+	}
+
+	/** Pings answered on the account's current connection. */
+	pingsOf(phone: string): number {
+		return this.hub.accounts.get(phone)?.connection?.pings ?? 0
 	}
 
 	/** While true, every new websocket is closed immediately. */
@@ -223,5 +244,17 @@ export class Simulator extends EventEmitter {
 		do n = `1444${`${5000000 + ++this.contactSeq}`}`
 		while (this.hub.isTaken(n))
 		return n
+	}
+}
+
+/** Listens on the explicit port, else on the remembered one if it is free, else on a new one. */
+async function listenPreferring(listen: (port: number) => Promise<number>, explicit: number | undefined, remembered: number | undefined, logger: Logger): Promise<number> {
+	if (explicit !== undefined || !remembered) return listen(explicit ?? 0)
+	try {
+		return await listen(remembered)
+	} catch (err) {
+		if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
+		logger.warn({ port: remembered }, 'the port of the last run is taken: listening on a new one (media received before cannot be downloaded)')
+		return listen(0)
 	}
 }

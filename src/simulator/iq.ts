@@ -41,6 +41,7 @@ export async function handleIq(hub: Hub, conn: SimConnection, iq: BinaryNode): P
 			if (type === 'get' && child?.tag === 'privacy') return conn.send(privacySettings(iq))
 			break
 	}
+	if (iq.attrs.xmlns === 'w:p') conn.pings++
 	// passive, w:p ping, w:stats, tctoken privacy set, status, w:sync:app:state, … : a plain result is enough
 	conn.send(iqResult(iq, undefined, SERVER_JID))
 }

@@ -66,6 +66,11 @@ export class MediaHost {
 		return this.tls.cert
 	}
 
+	/** the TCP port it listens on (0 before listen) */
+	get port(): number {
+		return Number(this.hostPort.split(':').pop() ?? 0)
+	}
+
 	/** 'HOST:PORT' as handed out in media_conn (Baileys builds https://HOST:PORT/… from it). */
 	get host(): string {
 		return this.hostPort

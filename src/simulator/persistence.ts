@@ -40,6 +40,13 @@ export interface SavedState {
 	groups: SavedGroup[]
 	/** media host pathname -> blob file name under media/ */
 	media: [string, string][]
+	/** ports of the last run: reused on restart so media URLs and the ws URL already handed out stay valid */
+	ports?: SavedPorts
+}
+
+export interface SavedPorts {
+	ws: number
+	media: number
 }
 
 export async function loadState(dir: string): Promise<SavedState | undefined> {
@@ -57,6 +64,8 @@ export class Persistence {
 	private timer?: NodeJS.Timeout
 	private writing: Promise<void> = Promise.resolve()
 	private readonly writtenBlobs = new Set<string>()
+	/** set by Simulator.start once both servers listen */
+	ports?: SavedPorts
 
 	constructor(
 		private readonly dir: string,
@@ -66,7 +75,8 @@ export class Persistence {
 		private readonly logger: Logger
 	) {}
 
-	restore(state: SavedState): void {
+	/** Restores the network; resolves once the media blobs are back (a download right after a restart finds them). */
+	async restore(state: SavedState): Promise<void> {
 		for (const a of state.accounts) this.hub.accounts.add({ ...a, noiseKey: a.noiseKey ? Buffer.from(a.noiseKey) : undefined, offline: a.offline ?? [] })
 		for (const c of state.contacts) {
 			const contact = new ContactImpl(this.hub, c, SignalDevice.restore(c.device, this.logger))
@@ -74,7 +84,7 @@ export class Persistence {
 			this.hub.contactsByLid.set(c.lidUser, contact)
 		}
 		for (const g of state.groups) this.hub.groups.add({ ...g, participants: new Map(g.participants) })
-		this.restoreMedia(state.media).catch((err: unknown) => this.logger.warn({ err }, 'failed to restore media blobs'))
+		await this.restoreMedia(state.media)
 	}
 
 	/** Debounced save: many changes in a burst become one write. */
@@ -96,8 +106,13 @@ export class Persistence {
 
 	private async restoreMedia(entries: [string, string][]): Promise<void> {
 		for (const [path, file] of entries) {
-			this.hub.media.restoreBlob(path, await readFile(join(this.dir, 'media', file)))
-			this.writtenBlobs.add(file)
+			try {
+				this.hub.media.restoreBlob(path, await readFile(join(this.dir, 'media', file)))
+				this.writtenBlobs.add(file)
+			} catch (err) {
+				// one lost blob must not cost the others: its download answers 404 (the gateway: 410)
+				this.logger.warn({ err, path }, 'failed to restore a media blob')
+			}
 		}
 	}
 
@@ -135,7 +150,8 @@ export class Persistence {
 				device: c.device.save()
 			})),
 			groups: this.hub.groups.all().map(g => ({ ...g, participants: [...g.participants] })),
-			media
+			media,
+			ports: this.ports
 		}
 		// atomic: a crash mid-write leaves the previous state file intact
 		await writeFileAtomic(join(this.dir, STATE_FILE), JSON.stringify(state, BufferJSON.replacer))

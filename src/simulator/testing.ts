@@ -174,7 +174,7 @@ export class SimTestClient {
 
 	end(): void {
 		this.autoRestart = false
-		this.sock?.end(undefined)
+		this.sock?.end(undefined).catch(() => undefined)
 	}
 
 	async close(): Promise<void> {

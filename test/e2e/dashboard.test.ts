@@ -12,12 +12,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createHash } from 'node:crypto'
+import { createRequire } from 'node:module'
 import QRCode from 'qrcode'
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core'
 import type { SimContact } from '../../src/simulator/index.js'
 import { AUTH, startHarness, type Harness } from '../helpers/harness.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const AXE_SCRIPT = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url))
 const WAIT_MS = 25_000
 const TOKEN = 'dash1'
@@ -65,6 +67,20 @@ async function newPage(): Promise<Page> {
   return page
 }
 
+interface AxeViolation { id: string; impact?: string | null; help: string; nodes: Array<{ target: unknown[] }> }
+
+/** axe-core's serious and critical violations on the page as it is now, one readable line each. */
+async function seriousAxeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE_SCRIPT })
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: AxeViolation[] }> } }).axe
+    return (await axe.run(document, { resultTypes: ['violations'] })).violations
+  })
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+}
+
 async function signIn(page: Page, key: string): Promise<void> {
   await page.goto(h.baseUrl + '/')
   await (await visible(page.getByLabel('AUTH key'), 'the sign-in form')).fill(key)
@@ -107,6 +123,17 @@ after(async () => {
 })
 
 describe('dashboard in a real browser', () => {
+  test('the sign-in view has no serious or critical axe-core violations, light and dark', async () => {
+    const page = await newPage()
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme })
+      await page.goto(h.baseUrl + '/')
+      await visible(page.getByLabel('AUTH key'), 'the sign-in form')
+      assert.deepEqual(await seriousAxeViolations(page), [], `axe-core on the sign-in view (${colorScheme})`)
+    }
+    await page.close()
+  })
+
   test('sign in, create, QR, pair via the simulated phone, send, see it in the chat view', async () => {
     const page = await newPage()
     await signIn(page, AUTH)
@@ -253,6 +280,27 @@ describe('dashboard in a real browser', () => {
     await visible(page.getByText('No instances yet'), 'the empty instance list')
     const gone = await h.api('GET', `/api/whatsapp/instances/${TOKEN}`)
     assert.equal(gone.status, 404, 'the server no longer knows the instance')
+    await page.close()
+    assert.deepEqual(pageErrors, [], 'no script errors in the page')
+  })
+
+  test('sandbox: link with a pairing code that the simulated phone enters', async () => {
+    const token = 'dash-code'
+    const phone = '15550777001'
+    const page = await newPage()
+    await signIn(page, AUTH)
+    await visible(page.getByText('Sandbox', { exact: true }), 'the sandbox badge')
+    await page.getByLabel('Link with a pairing code instead of a QR').check()
+    await page.getByLabel('Token', { exact: true }).fill(token)
+    await page.getByLabel('Phone number (international)').fill(phone)
+    await page.getByRole('button', { name: 'Create' }).click()
+    const card = page.locator(`article[data-token="${token}"]`)
+    const code = await visible(card.getByLabel('Pairing code'), 'the pairing code on the card')
+    assert.match(String(await code.textContent()), /^[0-9A-Z]{4}-[0-9A-Z]{4}$/)
+    await card.getByRole('button', { name: 'Enter the code on the simulated phone' }).click()
+    await visible(card.locator('.badge[data-state=open]'), 'the instance state to turn open after the code')
+    await visible(card.getByText(`+${phone}`), 'the linked phone number on the card')
+    await shot(page, '7-pairing-code')
     await page.close()
     assert.deepEqual(pageErrors, [], 'no script errors in the page')
   })

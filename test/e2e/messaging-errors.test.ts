@@ -70,7 +70,7 @@ describe('messaging bad input → clear 4xx', () => {
       ['send-text', { text: 'x', quoted: 'abc' }, /quoted/],
       ['send-text', { text: 'x', delay: { min: 5, max: 1 } }, /max must be >= min/],
       ['send-media', { url: 'https://example.com/a.exe', type: 'exe' }, /type: must be one of/],
-      ['send-media', { url: 'https://example.com/a.png' }, /type or mimetype is required/],
+      ['send-media', { base64: Buffer.from('neither a name nor known bytes').toString('base64') }, /type or mimetype is required/],
       ['send-media', { type: 'image' }, /one of url, base64 or a multipart "file" is required/],
       ['send-media', { type: 'image', url: 'ftp://example.com/a.png' }, /url: must be an http\(s\) URL/],
       ['send-media', { type: 'image', url: 'file:///etc/passwd' }, /url: must be an http\(s\) URL/],

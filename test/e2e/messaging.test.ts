@@ -160,6 +160,26 @@ describe('messaging API against the simulator', () => {
     assert.equal(m.media?.sha256, sha(IMAGE))
   })
 
+  test('send-media with no type: an upload is told by its content type and name, base64 by its data: URL or bytes', async () => {
+    // The README's `curl -F file=@report.pdf` with no type: curl sends the part as application/pdf.
+    const form = new FormData()
+    form.set('token', TOKEN)
+    form.set('number', ann.number)
+    form.set('file', new Blob([new Uint8Array(PDF)], { type: 'application/pdf' }), 'report.pdf')
+    const res = await fetch(`${h.baseUrl}/api/whatsapp/send-media`, { method: 'POST', headers: { authorization: basicAuth() }, body: form })
+    const body = (await res.json()) as { status: boolean; data: Sent; message?: string }
+    assert.equal(res.status, 200, JSON.stringify(body))
+    const doc = await arrived(ann, body.data.key.id)
+    assert.deepEqual([doc.type, doc.media?.mimetype, doc.media?.fileName], ['document', 'application/pdf', 'report.pdf'])
+
+    const fromDataUrl = await send('send-media', { number: ann.number, base64: `data:image/png;base64,${IMAGE.toString('base64')}` })
+    const img = await arrived(ann, fromDataUrl.key.id)
+    assert.deepEqual([img.type, img.media?.mimetype], ['image', 'image/png'])
+    // Plain base64 says nothing: the PNG signature keeps it image/png (it used to become image/jpeg).
+    const plain = await send('send-media', { number: ann.number, type: 'image', base64: IMAGE.toString('base64') })
+    assert.equal((await arrived(ann, plain.key.id)).media?.mimetype, 'image/png')
+  })
+
   test('send-sticker: a webp arrives as a sticker with the same bytes', async () => {
     const sent = await send('send-sticker', { number: ann.number, url: `${mediaBase}/sticker.webp` })
     const m = await arrived(ann, sent.key.id)

@@ -30,6 +30,31 @@ test('scan through POST /api/sandbox/scan opens the instance', async () => {
   s.close()
 })
 
+test('pairing code: create-instance with phone → POST /api/sandbox/pair → open', async () => {
+  const token = 'sbx-code'
+  const phone = '15550900042'
+  const s = await h.socket({ tokens: [token] })
+  const opened = waitForEvent<{ user: { id: string } }>(s, 'connection-open')
+  const created = await h.api<{ pairingCode: string }>('POST', '/api/whatsapp/create-instance', { token, phone: `+${phone}` })
+  assert.equal(created.status, 200, JSON.stringify(created.body))
+  const code = created.body.data?.pairingCode ?? ''
+  assert.match(code, /^[0-9A-Z]{8}$/)
+  const missing = await h.api('POST', '/api/sandbox/pair', { token })
+  assert.equal(missing.status, 400)
+  assert.match(String(missing.body.message), /code: is required/)
+  const notWaiting = await h.api('POST', '/api/sandbox/pair', { token: TOKEN, code })
+  assert.equal(notWaiting.status, 409, JSON.stringify(notWaiting.body))
+  // Typed the way WhatsApp shows it (ABCD-EFGH), lower case: the phone accepts it.
+  const typed = `${code.slice(0, 4)}-${code.slice(4)}`.toLowerCase()
+  const paired = await h.api<{ phone: string }>('POST', '/api/sandbox/pair', { token, code: typed })
+  assert.equal(paired.status, 200, JSON.stringify(paired.body))
+  assert.deepEqual(paired.body.data, { phone })
+  assert.match((await opened).user.id, new RegExp(`^${phone}[:@]`))
+  const inst = await h.api<{ state: string }>('GET', `/api/whatsapp/instances/${token}`)
+  assert.equal(inst.body.data?.state, 'open')
+  s.close()
+})
+
 test('contacts: add, list, and refuse a duplicate', async () => {
   const added = await h.api('POST', '/api/sandbox/contacts', { number: '15550900002', name: 'Dora' })
   assert.equal(added.status, 200, JSON.stringify(added.body))

@@ -3,7 +3,8 @@
 // dropped connections, and a WhatsApp that refuses every connection.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { BufferJSON, initAuthCreds } from '@whiskeysockets/baileys'
 import { join } from 'node:path'
 import { startHarness, waitForEvent, type Harness } from '../helpers/harness.js'
 
@@ -139,6 +140,13 @@ test('delete-credential logs out, wipes the folder and answers in the seed shape
   assert.equal(list.body.data?.some((i) => i.token === 'doomed'), false)
 })
 
+test('delete-credential for an unknown token answers 404 like every other route', async () => {
+  const res = await h.api('POST', '/api/whatsapp/delete-credential', { token: 'never-created' })
+  assert.equal(res.status, 404, JSON.stringify(res.body))
+  assert.equal(res.body.status, false)
+  assert.match(String(res.body.message), /instance "never-created" not found/)
+})
+
 test('a QR that is never scanned stops after QR_MAX_REFRESHES with qr-timeout', async () => {
   // A second gateway on the same simulator, with short-lived QRs so the test need not wait minutes.
   const quick = await startHarness({ sim: h.sim, env: { QR_TIMEOUT_MS: '150', QR_MAX_REFRESHES: '2' } })
@@ -158,3 +166,37 @@ test('a QR that is never scanned stops after QR_MAX_REFRESHES with qr-timeout', 
     await quick.close()
   }
 })
+
+test('an open instance shows no stale lastError (the 515 restart of a first login)', async () => {
+  await h.pair('fresh-login')
+  const one = await h.api<{ state: string; lastError: string | null }>('GET', '/api/whatsapp/instances/fresh-login')
+  assert.equal(one.body.data?.state, 'open')
+  assert.equal(one.body.data?.lastError, null)
+})
+
+test('a QR nobody scanned leaves no credentials folder after a restart, nor after a crash', async () => {
+  const s = await h.socket({ tokens: ['never-scanned'] })
+  const qr = waitForEvent(s, 'qrcode', (p: { token: string }) => p.token === 'never-scanned')
+  await h.api('POST', '/api/whatsapp/create-instance', { token: 'never-scanned' })
+  await qr
+  s.close()
+  const folder = join(h.dirs.credentials, 'never-scanned')
+  assert.ok(existsSync(folder), 'the login in progress has its folder')
+  await h.restartGateway()
+  assert.equal(existsSync(folder), false, 'a clean stop removes it')
+
+  // A crash leaves the folder behind (no stop ran): the next boot removes it, paired ones stay.
+  mkdirSync(folder, { recursive: true })
+  writeFileSync(join(folder, 'creds.json'), JSON.stringify(initAuthCreds(), BufferJSON.replacer))
+  await h.restartGateway()
+  await until(() => !existsSync(folder))
+  assert.ok(existsSync(join(h.dirs.credentials, 'fresh-login', 'creds.json')), 'a paired instance keeps its folder')
+})
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}

@@ -3,13 +3,15 @@ import { param } from 'express-validator'
 import { conflict, notFound } from '../../errors.js'
 import type { Messenger } from '../../messaging/messenger.js'
 import { defineRoutes } from '../route.js'
+import { scopeOf, type Scope } from '../scope.js'
 
 const batchId = () => param('id').isString().matches(/^[A-Za-z0-9-]{1,64}$/).withMessage('must be a batch id')
 
 export function bulkRoutes(messenger: Messenger) {
-  const find = (id: string) => {
+  // A batch of an instance the caller's key may not see does not exist for it.
+  const find = (id: string, scope: Scope) => {
     const b = messenger.batch(id)
-    if (!b) throw notFound(`batch "${id}" not found`)
+    if (!b || !scope.allows(b.token)) throw notFound(`batch "${id}" not found`)
     return b
   }
   return defineRoutes([
@@ -19,7 +21,8 @@ export function bulkRoutes(messenger: Messenger) {
       tag: 'Messages',
       summary: 'A bulk batch: status, counts and one entry per number (the same data as the send-progress events)',
       validators: [batchId()],
-      handler: (req) => find(String(req.params.id)),
+      access: 'self',
+      handler: (req) => find(String(req.params.id), scopeOf(req)),
     },
     {
       method: 'post',
@@ -27,11 +30,12 @@ export function bulkRoutes(messenger: Messenger) {
       tag: 'Messages',
       summary: 'Stop a bulk batch: numbers not sent yet are skipped',
       validators: [batchId()],
+      access: 'self',
       handler: (req) => {
         const id = String(req.params.id)
-        const b = find(id)
+        const b = find(id, scopeOf(req))
         if (!messenger.cancelBatch(id)) throw conflict(`batch "${id}" is already ${b.status}`)
-        return find(id)
+        return find(id, scopeOf(req))
       },
     },
   ])

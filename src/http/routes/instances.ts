@@ -4,6 +4,7 @@ import QRCode from 'qrcode'
 import { notFound } from '../../errors.js'
 import type { SessionManager } from '../../sessions/manager.js'
 import { defineRoutes } from '../route.js'
+import { scopeOf } from '../scope.js'
 import { tokenIn } from '../validators.js'
 
 const phoneRule = body('phone')
@@ -41,7 +42,8 @@ export function instanceRoutes(sessions: SessionManager) {
       path: '/whatsapp/instances',
       tag: 'Instances',
       summary: 'List instances with their state: connecting, qr, open, closed, logged-out or failed',
-      handler: () => sessions.list(),
+      access: 'self',
+      handler: (req) => sessions.list().filter((i) => scopeOf(req).allows(i.token)),
     },
     {
       method: 'get',

@@ -9,6 +9,7 @@ import { AppError, badRequest } from '../../errors.js'
 import type { Messenger } from '../../messaging/messenger.js'
 import { uniqueName } from '../../messaging/temp-files.js'
 import { downloadRules } from '../../messaging/validators.js'
+import { MAX_FORM_FIELDS } from '../body-parsers.js'
 import { defineRoutes } from '../route.js'
 
 /** Fields a multipart form can only carry as text; JSON in them is parsed (number arrays, delay). */
@@ -21,7 +22,7 @@ export function uploadMiddleware(dir: string, maxBytes: number): RequestHandler 
       destination: dir,
       filename: (_req, _file, cb) => cb(null, uniqueName('upload')),
     }),
-    limits: { fileSize: maxBytes, files: 1, fields: 50, fieldSize: 1024 * 1024 },
+    limits: { fileSize: maxBytes, files: 1, fields: MAX_FORM_FIELDS, fieldSize: 1024 * 1024 },
   }).single('file')
   return (req, res, next) => {
     // Whatever happens next (validation error, send, batch), the temp upload never outlives the request.

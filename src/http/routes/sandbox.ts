@@ -25,7 +25,37 @@ export function sandboxRoutes(gw: GatewayApp, sim: Simulator) {
     if (!contact) throw notFound(`no simulated contact ${number}; see GET /api/sandbox/contacts`)
     return contact
   }
+  // The phone a pairing code was asked for, per token: the simulated phone of that number enters it.
+  const pairingPhones = new Map<string, string>()
+  gw.bus.on('pairing-code', (e) => pairingPhones.set(e.token, e.phone))
   return defineRoutes([
+    {
+      method: 'post',
+      path: '/sandbox/pair',
+      tag: 'Sandbox',
+      summary: 'The simulated phone enters the instance\'s pairing code (create-instance with {token, phone} first); answers {phone}',
+      validators: [
+        tokenIn(),
+        body('code').exists({ values: 'falsy' }).withMessage('is required').bail()
+          .isString().withMessage('must be a string')
+          .customSanitizer((v: string) => v.replace(/[\s-]/g, '').toUpperCase())
+          .matches(/^[0-9A-Z]{8}$/).withMessage('must be the 8-character pairing code'),
+      ],
+      handler: async (req) => {
+        const session = gw.sessions.require(String(req.body.token))
+        const phone = pairingPhones.get(session.token)
+        if (!session.pairingCode || !phone) {
+          throw conflict(`instance "${session.token}" is not waiting for a pairing code (state: ${session.state}); create it with {token, phone}`)
+        }
+        try {
+          await sim.enterPairingCode(phone, String(req.body.code))
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err)
+          throw /wrong code/.test(message) ? badRequest('code: is not the pairing code the instance shows') : conflict(`the simulated phone could not link: ${message}`)
+        }
+        return { phone }
+      },
+    },
     {
       method: 'post',
       path: '/sandbox/scan',

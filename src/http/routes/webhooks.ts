@@ -33,7 +33,7 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
       method: 'post',
       path: base,
       tag: 'Webhooks',
-      summary: 'Set the instance\'s webhook {url, events? (default ["message-upsert"]; "*" = all), secret? (signs X-Signature: sha256=HMAC)}; replaces any earlier one',
+      summary: 'Set the instance\'s webhook {url, events? (default ["message-upsert"]; "*" = all), secret? (8-256 characters; signs X-Signature: sha256=HMAC)}; replaces any earlier one',
       validators: [
         tokenIn('param'),
         body('url').custom(isHttpUrl).withMessage('must be an http(s) URL'),

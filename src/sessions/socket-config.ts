@@ -1,0 +1,35 @@
+// The options one Session hands to makeWASocket. Baileys spreads them over its defaults, so an
+// option we leave unset must be absent, not `undefined` (an undefined waWebSocketUrl once made
+// every production login crash while the simulator, which sets it, kept working).
+import type { Agent } from 'node:https'
+import type { AuthenticationState, UserFacingSocketConfig, WAMessageContent, WAMessageKey } from '@whiskeysockets/baileys'
+import type { Logger } from '../logger.js'
+import { definedOnly } from '../util/defined.js'
+
+export interface SocketSettings {
+  auth: AuthenticationState
+  logger: Logger
+  /** Unset: Baileys' own wss://web.whatsapp.com/ws/chat. */
+  waWebSocketUrl?: string
+  qrTimeoutMs?: number
+  syncHistory: boolean
+  /** For uploads to a media host signed by an extra CA (the simulator); unset: Node's default agent. */
+  fetchAgent?: Agent
+  getMessage: (key: WAMessageKey) => Promise<WAMessageContent | undefined>
+}
+
+export function socketConfig(s: SocketSettings): UserFacingSocketConfig {
+  return {
+    ...definedOnly({
+      waWebSocketUrl: s.waWebSocketUrl,
+      qrTimeout: s.qrTimeoutMs,
+      fetchAgent: s.fetchAgent,
+    }),
+    auth: s.auth,
+    logger: s.logger,
+    markOnlineOnConnect: false,
+    syncFullHistory: false,
+    shouldSyncHistoryMessage: () => s.syncHistory,
+    getMessage: s.getMessage,
+  }
+}
