@@ -10,6 +10,7 @@ import type { Config } from './config/index.js'
 import { EventBus } from './events/bus.js'
 import { createSocketGateway } from './events/socket-gateway.js'
 import { buildHttpApp } from './http/app.js'
+import { idempotency, withIdempotency } from './http/idempotency.js'
 import type { RouteDef } from './http/route.js'
 import { mountApiDocs, openapiRoutes } from './http/openapi.js'
 import { instanceRoutes } from './http/routes/instances.js'
@@ -27,6 +28,7 @@ import { messageRoutes } from './http/routes/messages.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import { SqliteAuthStore } from './sessions/auth-state.js'
 import { SessionManager } from './sessions/manager.js'
+import { SqliteInstanceSettings } from './sessions/instance-settings.js'
 import { bridgeSocketEvents } from './sessions/event-bridge.js'
 import { createWebhooks, type Webhooks } from './events/webhooks/index.js'
 import { storeRoutes } from './http/routes/store.js'
@@ -38,6 +40,8 @@ import { openDatabase, type Db } from './store/db.js'
 import { storeGetMessage } from './store/baileys.js'
 import { StoreObserver } from './store/ingest.js'
 import { SqliteStore } from './store/sqlite-store.js'
+import { SqliteIdempotencyStore } from './store/idempotency-sqlite.js'
+import type { IdempotencyStore } from './store/idempotency-types.js'
 import type { Store } from './store/types.js'
 
 /** What the gateway needs to talk to the simulator instead of WhatsApp (sandbox and tests only). */
@@ -55,6 +59,8 @@ export interface AppOptions {
   sandbox?: SandboxLink
   /** Your own Store (e.g. MySQL/Postgres, see src/store/types.ts); default: SqliteStore in DATA_DIR. */
   store?: Store
+  /** Where Idempotency-Key answers are kept (src/store/idempotency-types.ts); default: SQLite in DATA_DIR. */
+  idempotencyStore?: IdempotencyStore
 }
 
 export interface GatewayApp {
@@ -116,6 +122,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
     observers: [...(storeObserver ? [storeObserver] : []), { attach: (token, sock) => bridgeSocketEvents(token, sock, bus) }],
     getMessage: store ? storeGetMessage(store) : undefined,
     pairingConcurrency: config.pairingConcurrency,
+    settings: new SqliteInstanceSettings(db),
     autostartConcurrency: config.autostartConcurrency,
     options: {
       maxReconnects: config.maxReconnects,
@@ -127,6 +134,8 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
       syncHistory: sandbox ? false : config.syncHistory,
       waWebSocketUrl: endpoint.wsUrl,
       fetchAgent: endpoint.caPem ? new Agent({ ca: endpoint.caPem, keepAlive: true }) : undefined,
+      caPem: endpoint.caPem,
+      defaultProxy: config.proxy,
     },
   })
   const metrics = createMetrics(bus, sessions)
@@ -191,8 +200,9 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   // The sandbox drives simulated phones for every instance: admin only.
   if (sandbox?.routes) routes.push(...sandbox.routes(gateway).map((r) => ({ ...r, access: 'admin' as const })))
   routes.push(...openapiRoutes(() => routes))
+  const idempotencyGuard = idempotency({ store: opts.idempotencyStore ?? new SqliteIdempotencyStore(db), ttlHours: config.idempotencyTtlHours, logger })
   const app = buildHttpApp({
-    authenticate, origin: config.origin, bodyLimit: config.bodyLimit, logger, routes,
+    authenticate, origin: config.origin, bodyLimit: config.bodyLimit, logger, routes: withIdempotency(routes, idempotencyGuard),
     metrics: metrics.registry, publicDir: PUBLIC_DIR, extra: (http) => mountApiDocs(http, authenticate),
   })
   httpApp = app

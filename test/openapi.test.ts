@@ -160,6 +160,23 @@ describe('openapi document', () => {
   })
 })
 
+describe('Idempotency-Key in the document', () => {
+  test('every POST under /whatsapp/ documents the optional header; GETs and the sandbox do not', () => {
+    const header = (o: Json | undefined) => ((o?.parameters ?? []) as Json[]).find((p) => p.in === 'header' && p.name === 'Idempotency-Key')
+    const posts = routes.filter((r) => r.method === 'post' && r.path.startsWith('/whatsapp/'))
+    assert.ok(posts.length > 20)
+    for (const r of posts) {
+      const p = header(op(r.path, r.method))
+      assert.ok(p, `${r.path} documents Idempotency-Key`)
+      assert.equal(p.required, false)
+      assert.deepEqual([(p.schema as Json).minLength, (p.schema as Json).maxLength], [1, 255])
+    }
+    for (const r of routes.filter((x) => x.method !== 'post' || !x.path.startsWith('/whatsapp/'))) {
+      assert.equal(header(op(r.path, r.method)), undefined, `${r.method} ${r.path} does not take the header`)
+    }
+  })
+})
+
 describe('serving the docs', () => {
   test('GET /api/openapi.json needs auth and returns the document', async () => {
     assert.equal((await fetch(`${base}/api/openapi.json`)).status, 401)

@@ -50,12 +50,16 @@ export interface Config {
   bodyLimit: string
   logLevel: string
   sandbox: boolean
+  /** Proxy of every instance that has none of its own (socks5://, socks4://, http://, https://). */
+  proxy?: string
   /** Override of Baileys' WebSocket URL (the simulator's, in sandbox runs and benchmarks). */
   waWebSocketUrl?: string
   /** Override of WhatsApp's Noise root public key (32 bytes): only to dial a simulated network. */
   waRootPublicKey?: Uint8Array
   /** Extra CA (PEM) trusted for the media host besides the system roots: only for a simulated network. */
   waCaPem?: string
+  /** How long an Idempotency-Key and its stored answer are kept. */
+  idempotencyTtlHours: number
 }
 
 export class ConfigError extends Error {
@@ -204,7 +208,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel,
     sandbox,
     waWebSocketUrl: url(env, 'WA_WS_URL', ['ws:', 'wss:']),
+    proxy: url(env, 'PROXY', ['socks5:', 'socks5h:', 'socks4:', 'socks4a:', 'http:', 'https:']),
     waRootPublicKey: publicKey(env, 'WA_ROOT_PUBLIC_KEY'),
     waCaPem: pemFile(env, 'WA_CA_FILE', cwd),
+    idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
   }
 }

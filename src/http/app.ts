@@ -29,7 +29,8 @@ function cors(origin: string): RequestHandler {
     if (from && (allowAll || from === origin)) {
       res.setHeader('Access-Control-Allow-Origin', allowAll ? '*' : from)
       res.setHeader('Vary', 'Origin')
-      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type')
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Idempotency-Key')
+      res.setHeader('Access-Control-Expose-Headers', 'Idempotent-Replayed, Retry-After')
       res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS')
     }
     if (req.method === 'OPTIONS') {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs'
 import express, { type Express, type RequestHandler } from 'express'
 import swaggerUi from 'swagger-ui-express'
 import { requireAuth, type Authenticator } from './auth.js'
+import { IDEMPOTENCY_HEADER, takesIdempotencyKey } from './idempotency.js'
 import { describeChain, placeField, type FieldDoc, type FieldLocation, type SchemaObject } from './openapi-fields.js'
 import { defineRoutes, type RouteDef } from './route.js'
 
@@ -87,6 +88,16 @@ function paramLocation(locations: FieldLocation[], method: string): FieldLocatio
 
 const IN: Partial<Record<FieldLocation, string>> = { params: 'path', query: 'query', headers: 'header', cookies: 'cookie' }
 
+const IDEMPOTENCY_PARAM: Json = {
+  name: IDEMPOTENCY_HEADER,
+  in: 'header',
+  required: false,
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+  description: 'Retry-safe request: a repeat with the same key and body answers the stored result (header ' +
+    '`Idempotent-Replayed: true`) without running again; another body → 422; while the first still runs → 409 ' +
+    'with Retry-After. Kept IDEMPOTENCY_TTL_HOURS (24). See README "Idempotent requests".',
+}
+
 function describeRoute(r: RouteDef): Operation {
   const fields: FieldDoc[] = (r.validators ?? []).flatMap(describeChain)
   const body: SchemaObject = { type: 'object', properties: {} }
@@ -112,6 +123,7 @@ function describeRoute(r: RouteDef): Operation {
     operationId: operationId(r),
     responses: { '200': success(r), '401': ref('responses', 'Unauthorized'), default: ref('responses', 'Error') },
   }
+  if (takesIdempotencyKey(r)) params.set(`header:${IDEMPOTENCY_HEADER}`, IDEMPOTENCY_PARAM)
   if (params.size > 0) op.parameters = [...params.values()]
   if (Object.keys(body.properties ?? {}).length > 0) {
     const content: Json = { 'application/json': { schema: body } }

@@ -19,6 +19,8 @@ export interface RouteDef {
   validators?: ValidationChain[]
   /** Middlewares that run before validation (e.g. a multipart parser). */
   before?: RequestHandler[]
+  /** Middlewares after the body is parsed, before validation (the Idempotency-Key guard). */
+  guards?: RequestHandler[]
   /**
    * Returns the `data` of a success envelope; a handler that writes the response itself
    * (an image, a stream) returns nothing after writing.
@@ -74,7 +76,7 @@ export function mountRoutes(router: Router, routes: RouteDef[]): void {
     // A route with its own body parser (an upload) keeps it; every other POST reads multipart text fields.
     const parsers = r.before ?? (r.method === 'post' ? [multipartFields] : [])
     // The scope is checked before validation: a token the key may not see is not found, whatever the body.
-    router[r.method](r.path, ...parsers, guard, ...validate(r.validators ?? []), run)
+    router[r.method](r.path, ...parsers, guard, ...(r.guards ?? []), ...validate(r.validators ?? []), run)
   }
 }
 

@@ -16,6 +16,7 @@ import { BUILDERS, type BuildContext, type MediaSlot } from './builders.js'
 import { BulkQueue, delayRange, type Clock } from './bulk-queue.js'
 import { deliver, isConnectionError, mapSendError, type DeliverOptions } from './deliver.js'
 import { MediaDownloader, type Download } from './download.js'
+import type { FixedIds } from './fixed-ids.js'
 import { InvalidNumberError, parseTarget, type Target } from './jid.js'
 import { MediaFetcher } from './media-fetch.js'
 import { loadMedia, type LocalMedia, type MediaInput, type MediaSourceDeps, type UploadedFile } from './media-source.js'
@@ -49,6 +50,8 @@ export interface MessengerDeps {
 export interface ExecuteExtras {
   /** A multipart upload the HTTP layer stored on disk; the messenger deletes it when done. */
   upload?: UploadedFile
+  /** Ids fixed before the run (an idempotent request): the message id of a single send, the batch id of a bulk one. */
+  fixed?: FixedIds
 }
 
 type Body = Record<string, unknown>
@@ -135,7 +138,7 @@ export class Messenger implements SendExecutor {
       if (!BUILDERS[action]) throw badRequest(`unknown send action "${action}"`)
       if (extras.upload && (body.url || body.base64)) throw badRequest('give only one of url, base64 or a multipart "file"')
       if (Array.isArray(body.number)) return await this.enqueue(action, body, extras)
-      return await this.sendOne(String(body.token), action, body, { upload: extras.upload })
+      return await this.sendOne(String(body.token), action, body, { upload: extras.upload, messageId: extras.fixed?.messageId })
     } finally {
       await removeQuietly(extras.upload?.path)
     }
@@ -185,7 +188,10 @@ export class Messenger implements SendExecutor {
     })
     const { number: _n, delay, base64: _b, ...rest } = body
     const { minDelayMs, maxDelayMs } = delayRange(delay, this.deps.config)
-    const batchId = randomUUID()
+    const batchId = extras.fixed?.batchId ?? randomUUID()
+    // A keyed retry after a crash: the batch was already queued (and goes on by itself).
+    const queued = this.store.get(batchId)
+    if (queued) return { batchId, total: queued.total }
     const media: Record<string, StoredMedia> = {}
     const dryRun: BuildContext = {
       jid: targetOf(numbers[0]).jid,

@@ -2,17 +2,30 @@
 import type { WASocket } from '@whiskeysockets/baileys'
 import type { SessionState, SessionUser } from '../events/bus.js'
 import { conflict, notFound } from '../errors.js'
+import { LoadGate } from '../util/load-gate.js'
 import { Semaphore } from '../util/semaphore.js'
 import { Session, type SessionDeps } from './session.js'
 import { enforceSignatureChecks } from './signature-check.js'
+import { MemoryInstanceSettings, type InstanceSettingsStore } from './instance-settings.js'
+import { maskProxy } from './proxy.js'
 
 export interface InstanceInfo {
   token: string
   state: SessionState
   user: SessionUser | null
+  /** The proxy it dials through (password masked), or null. */
+  proxy: string | null
 }
 
-export type ManagerDeps = Omit<SessionDeps, 'pairingLimiter'> & { pairingConcurrency: number; autostartConcurrency: number }
+export type ManagerDeps = Omit<SessionDeps, 'pairingLimiter'> & {
+  pairingConcurrency: number
+  autostartConcurrency: number
+  /** Per-instance settings (the proxy); default: kept in memory only. */
+  settings?: InstanceSettingsStore
+}
+
+/** The proxy shown in listings: the instance's own or PROXY, password masked. */
+export const maskedProxy = (s: Session): string | null => (s.effectiveProxy ? maskProxy(s.effectiveProxy) : null)
 
 /** How long one autostarted login may hold its slot before the next one starts anyway. */
 const AUTOSTART_SETTLE_MS = 30_000
@@ -20,22 +33,34 @@ const AUTOSTART_SETTLE_MS = 30_000
 export class SessionManager {
   private readonly sessions = new Map<string, Session>()
   private readonly deps: SessionDeps
-  private readonly autostartConcurrency: number
+  private readonly settings: InstanceSettingsStore
+  readonly loginGate: LoadGate
+  /** Settings being read for sessions just created. */
+  private readonly loading = new Map<string, Promise<void>>()
 
   constructor(deps: ManagerDeps) {
-    const { pairingConcurrency, autostartConcurrency, ...rest } = deps
-    this.deps = { ...rest, pairingLimiter: new Semaphore(pairingConcurrency) }
-    this.autostartConcurrency = autostartConcurrency
+    const { pairingConcurrency, autostartConcurrency, settings, ...rest } = deps
+    this.settings = settings ?? new MemoryInstanceSettings()
+    // Autostart and reconnects share one load-following gate: at most `autostartConcurrency` logins
+    // at once, fewer while the event loop lags, so an overload does not turn into a reconnect storm.
+    this.loginGate = new LoadGate({ min: 1, max: autostartConcurrency })
+    this.deps = { ...rest, pairingLimiter: new Semaphore(pairingConcurrency), loginGate: this.loginGate }
     enforceSignatureChecks() // before any socket: WhatsApp's Noise certificate must really be checked
   }
 
   /** Starts the instance (or returns the running one); with `phone`, returns a pairing code. */
-  async create(token: string, phone?: string): Promise<{ session: Session; pairingCode?: string }> {
+  async create(token: string, phone?: string, opts: { proxy?: string | null } = {}): Promise<{ session: Session; pairingCode?: string }> {
     let session = this.sessions.get(token)
     if (!session) {
-      session = new Session(token, this.deps)
-      this.sessions.set(token, session)
+      const created = new Session(token, this.deps)
+      session = created
+      this.sessions.set(token, created) // before any await: a concurrent create finds this one
+      const loading = this.settings.get(token).then((s) => void (created.proxy = s.proxy))
+      this.loading.set(token, loading)
+      void loading.finally(() => this.loading.delete(token)).catch(() => undefined)
     }
+    await this.loading.get(token) // its saved proxy is known before it connects
+    if (opts.proxy !== undefined && (opts.proxy ?? undefined) !== session.proxy) await this.setProxy(token, opts.proxy)
     const { pairingCode } = await session.start(phone)
     return { session, pairingCode }
   }
@@ -61,7 +86,16 @@ export class SessionManager {
   }
 
   list(): InstanceInfo[] {
-    return [...this.sessions.values()].map((s) => ({ token: s.token, state: s.state, user: s.user ?? null }))
+    return [...this.sessions.values()].map((s) => ({ token: s.token, state: s.state, user: s.user ?? null, proxy: maskedProxy(s) }))
+  }
+
+  /** Sets (or with null clears) the instance's own proxy, kept across restarts; a live connection reconnects through it. */
+  async setProxy(token: string, proxy: string | null): Promise<Session> {
+    const session = this.require(token)
+    await this.settings.set(token, proxy ? { proxy } : {})
+    session.proxy = proxy ?? undefined
+    if (session.state !== 'closed' && session.state !== 'logged-out' && session.state !== 'failed') await session.restart()
+    return session
   }
 
   async restart(token: string): Promise<Session> {
@@ -73,6 +107,7 @@ export class SessionManager {
   /** Logs out if connected, closes, wipes the folder, and forgets the instance; unknown → 404. */
   async delete(token: string): Promise<void> {
     const session = this.sessions.get(token)
+    await this.settings.remove(token)
     if (session) {
       await session.logoutAndWipe()
       session.dispose()
@@ -90,10 +125,9 @@ export class SessionManager {
     if (abandoned.length) this.deps.logger.info({ tokens: abandoned }, 'removed the folders of logins that were never completed')
     const tokens = this.deps.authStore.listSaved()
     // Logins run a few at a time: a thousand at once ran a fresh process out of memory.
-    const limiter = new Semaphore(this.autostartConcurrency)
     await Promise.all(
       tokens.map(async (token) => {
-        const release = await limiter.acquire()
+        const release = await this.loginGate.acquire()
         try {
           const { session } = await this.create(token)
           await this.settled(session, AUTOSTART_SETTLE_MS)
@@ -125,6 +159,7 @@ export class SessionManager {
   }
 
   async shutdown(): Promise<void> {
+    this.loginGate.close()
     await Promise.all([...this.sessions.values()].map((s) => s.stop().catch(() => undefined)))
     this.sessions.clear()
   }

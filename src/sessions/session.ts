@@ -8,10 +8,12 @@ import { AppError } from '../errors.js'
 import type { EventBus, SessionState, SessionUser } from '../events/bus.js'
 import type { Logger } from '../logger.js'
 import { backoffDelay } from '../util/backoff.js'
+import type { LoadGate } from '../util/load-gate.js'
 import type { Semaphore } from '../util/semaphore.js'
 import { isPaired, type AuthHandle, type AuthStore } from './auth-state.js'
 import { socketConfig } from './socket-config.js'
 import { Watchdog } from './watchdog.js'
+import { proxyAgent } from './proxy.js'
 
 /** Something that wants every socket of every session (store ingestion, metrics). */
 export interface SessionObserver {
@@ -23,6 +25,8 @@ export interface SessionDeps {
   bus: EventBus
   logger: Logger
   pairingLimiter: Semaphore
+  /** Logins of saved accounts (reconnects after a drop) wait here: it admits fewer while the process lags. */
+  loginGate?: LoadGate
   observers: SessionObserver[]
   getMessage?: (token: string, key: WAMessageKey) => Promise<WAMessageContent | undefined>
   options: {
@@ -37,6 +41,10 @@ export interface SessionDeps {
     waWebSocketUrl?: string
     /** Sandbox: trust the simulator's media host for uploads. */
     fetchAgent?: Agent
+    /** An extra CA for the media host (the simulator), also used through a proxy. */
+    caPem?: string
+    /** PROXY: the proxy of instances that have none of their own. */
+    defaultProxy?: string
   }
 }
 
@@ -53,6 +61,9 @@ export class Session {
   private qrCount = 0
   private reconnectTimer?: NodeJS.Timeout
   private watchdog?: Watchdog
+  private releaseLoginSlot?: () => void
+  private loginSlotGuard?: NodeJS.Timeout
+  private disposed = false
   private releasePairingSlot?: () => void
   private pairingPhone?: string
   /** The pending create-instance {phone} call(s): settled with the code, or when the connection gives up. */
@@ -63,6 +74,23 @@ export class Session {
 
   constructor(readonly token: string, private readonly deps: SessionDeps) {
     this.log = deps.logger.child({ token })
+  }
+
+  /** This instance's own proxy (undefined: PROXY, if set, or none). */
+  proxy?: string
+
+  /** The proxy this instance dials through now, if any. */
+  get effectiveProxy(): string | undefined {
+    return this.proxy ?? this.deps.options.defaultProxy
+  }
+
+  /** The websocket and upload agents: through the proxy when there is one. */
+  private agents(): { wsAgent?: Agent; fetchAgent?: Agent } {
+    const { options } = this.deps
+    const proxy = this.effectiveProxy
+    if (!proxy) return { fetchAgent: options.fetchAgent }
+    const tls = options.caPem ? { ca: options.caPem } : {}
+    return { wsAgent: proxyAgent(proxy, tls), fetchAgent: proxyAgent(proxy, tls) }
   }
 
   get socket(): WASocket | undefined {
@@ -99,6 +127,7 @@ export class Session {
 
   /** Closes the socket without logging out (shutdown); credentials stay for the next boot. */
   async stop(): Promise<void> {
+    this.freeLoginSlot()
     this.teardownSocket()
     // Creds were saved on every creds.update; only a save still in flight is awaited, so
     // stopping a thousand sessions is not a thousand fsyncs.
@@ -144,7 +173,7 @@ export class Session {
         waWebSocketUrl: options.waWebSocketUrl,
         qrTimeoutMs: options.qrTimeoutMs,
         syncHistory: options.syncHistory,
-        fetchAgent: options.fetchAgent,
+        ...this.agents(),
         getMessage: async (key) => (this.deps.getMessage ? this.deps.getMessage(this.token, key) : undefined),
       }))
     } catch (err) {
@@ -206,6 +235,7 @@ export class Session {
   }
 
   private onOpen(sock: WASocket): void {
+    this.freeLoginSlot()
     this.failures = 0
     this.lastError = undefined // a 515 or a dropped attempt before this one is history now
     this.qrCount = 0
@@ -234,6 +264,7 @@ export class Session {
     const reason = error?.message ?? 'closed'
     this.lastError = reason
     const onPurpose = this.closingOnPurpose
+    this.freeLoginSlot()
     this.teardownSocket()
     if (onPurpose) return
     if (statusCode === DisconnectReason.loggedOut) {
@@ -268,7 +299,7 @@ export class Session {
     const delay = backoffDelay(this.failures, options.reconnectBaseMs, options.reconnectCapMs)
     this.log.info({ statusCode, attempt: this.failures, delayMs: delay }, 'connection closed; reconnecting')
     this.setState('connecting', reason, statusCode)
-    this.reconnectTimer = setTimeout(() => void this.connect(), delay)
+    this.reconnectTimer = setTimeout(() => void this.reconnectWhenAdmitted(), delay)
   }
 
   /** The socket looks open but WhatsApp stopped answering: a new connection, like a drop, at once. */
@@ -278,6 +309,30 @@ export class Session {
     this.lastError = 'watchdog: no answer from WhatsApp'
     this.setState('connecting', 'watchdog')
     this.connect().catch((err: unknown) => this.log.error({ err }, 'reconnect after the watchdog failed'))
+  }
+
+  /**
+   * A reconnect after a drop takes a login slot first: when many sessions drop at once because the
+   * process is overloaded, they come back a few at a time instead of all handshaking together.
+   */
+  private async reconnectWhenAdmitted(): Promise<void> {
+    const gate = this.deps.loginGate
+    if (!gate) return this.connect()
+    const release = await gate.acquire()
+    if (this.sock || this.state !== 'connecting' || this.disposed) return release() // restarted, stopped or deleted meanwhile
+    this.releaseLoginSlot = release
+    // Released on open or on the next close; the timer only guards against a login that hangs.
+    const guard = setTimeout(() => this.freeLoginSlot(), LOGIN_SLOT_MAX_MS)
+    guard.unref()
+    this.loginSlotGuard = guard
+    await this.connect()
+  }
+
+  private freeLoginSlot(): void {
+    clearTimeout(this.loginSlotGuard)
+    this.loginSlotGuard = undefined
+    this.releaseLoginSlot?.()
+    this.releaseLoginSlot = undefined
   }
 
   /** Fully releases the current socket (listeners, timers, websocket) before any new one. */
@@ -310,6 +365,8 @@ export class Session {
 
   /** Releases what a session holds when it is forgotten by the manager. */
   dispose(): void {
+    this.disposed = true
+    this.freeLoginSlot()
     this.teardownSocket()
     this.releasePairingSlot?.()
     this.releasePairingSlot = undefined
@@ -317,6 +374,9 @@ export class Session {
     this.auth = undefined
   }
 }
+
+/** A login that neither opens nor closes in this time gives its slot back anyway. */
+const LOGIN_SLOT_MAX_MS = 30_000
 
 /** Baileys is chatty at info: it logs at warn unless we trace, and never louder than our own level. */
 function baileysLogLevel(log: Logger): string {

@@ -13,8 +13,10 @@ export interface SocketSettings {
   waWebSocketUrl?: string
   qrTimeoutMs?: number
   syncHistory: boolean
-  /** For uploads to a media host signed by an extra CA (the simulator); unset: Node's default agent. */
+  /** For uploads (an extra CA for the simulator's media host, or a proxy); unset: Node's default agent. */
   fetchAgent?: Agent
+  /** For the WhatsApp websocket (a proxy); unset: a direct connection. */
+  wsAgent?: Agent
   getMessage: (key: WAMessageKey) => Promise<WAMessageContent | undefined>
 }
 
@@ -24,6 +26,7 @@ export function socketConfig(s: SocketSettings): UserFacingSocketConfig {
       waWebSocketUrl: s.waWebSocketUrl,
       qrTimeout: s.qrTimeoutMs,
       fetchAgent: s.fetchAgent,
+      agent: s.wsAgent,
     }),
     auth: s.auth,
     logger: s.logger,

@@ -31,6 +31,8 @@ export class ContactImpl implements SimContact {
 	private readonly inbound = new SerialQueue()
 	private readonly inbox = new Inbox<ReceivedMessage>()
 	private readonly receiptBox = new Inbox<ReceivedReceipt>()
+	/** sender|chat|message id of everything received: like a real device, a repeated id is not shown twice */
+	private readonly seen = new Set<string>()
 
 	constructor(
 		private readonly hub: Hub,
@@ -85,8 +87,9 @@ export class ContactImpl implements SimContact {
 		this.inbound
 			.run(async () => {
 				const message = await this.device.run(() => this.device.decrypt(address, encType(enc), contentBuffer(enc) ?? Buffer.alloc(0)))
-				const m = await this.build(account, stanza, message, this.jid)
 				this.hub.onChange() // ratchet advanced
+				if (this.isRepeat(account, this.jid, stanza)) return
+				const m = await this.build(account, stanza, message, this.jid)
 				// delivery receipt "from" the address the gateway used, so its message key matches;
 				// scheduled before publishing so nothing a test does on the message can overtake it
 				this.hub.deliverAfterLatency(account, { tag: 'receipt', attrs: { from: stanza.attrs.to ?? this.jid, id: m.id, t: unixTime() } }, () => {
@@ -112,12 +115,30 @@ export class ContactImpl implements SimContact {
 					}
 					return this.device.decryptGroup(groupJid, author, contentBuffer(skmsg) ?? Buffer.alloc(0))
 				})
-				const m = await this.build(account, stanza, message, groupJid)
 				this.hub.onChange()
+				if (this.isRepeat(account, groupJid, stanza)) return
+				const m = await this.build(account, stanza, message, groupJid)
 				this.hub.deliverAfterLatency(account, { tag: 'receipt', attrs: { from: groupJid, participant: this.lid, id: m.id, t: unixTime() } })
 				this.publish(m)
 			})
 			.catch((err: unknown) => this.hub.logger.warn({ err, contact: this.number, group: groupJid }, 'contact failed to receive group message'))
+	}
+
+	/**
+	 * WhatsApp devices drop a message id they already received from the same sender in the same chat
+	 * (a sender that resends after a crash reuses the id); the delivery receipt is still sent.
+	 */
+	private isRepeat(account: AccountState, chat: string, stanza: BinaryNode): boolean {
+		const id = stanza.attrs.id ?? ''
+		const key = `${account.phone}|${chat}|${id}`
+		if (!this.seen.has(key)) {
+			this.seen.add(key)
+			return false
+		}
+		const from = chat === this.jid ? (stanza.attrs.to ?? this.jid) : chat
+		this.hub.deliverAfterLatency(account, { tag: 'receipt', attrs: { from, ...(chat === this.jid ? {} : { participant: this.lid }), id, t: unixTime() } })
+		this.hub.events.emit('contact-duplicate', { contact: this.number, from: pnJid(account.phone), chat, id })
+		return true
 	}
 
 	/** ReceivedMessage for a decrypted message, media downloaded and verified. */

@@ -32,6 +32,8 @@ export type GroupParticipantAction = 'add' | 'remove' | 'promote' | 'demote'
 /** typed overloads for the events the simulator emits (merged into the class below) */
 export declare interface Simulator {
 	on(event: 'contact-message', fn: (m: ReceivedMessage) => void): this
+	/** a contact's device dropped a message id it had already received (a sender's resend) */
+	on(event: 'contact-duplicate', fn: (d: { contact: string; from: string; chat: string; id: string }) => void): this
 	on(event: 'account-connected' | 'account-disconnected', fn: (a: SimAccount) => void): this
 	on(event: 'account-logged-out', fn: (phone: string) => void): this
 	on(event: string, fn: (...args: unknown[]) => void): this

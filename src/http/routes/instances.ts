@@ -2,7 +2,8 @@
 import { body } from 'express-validator'
 import QRCode from 'qrcode'
 import { notFound } from '../../errors.js'
-import type { SessionManager } from '../../sessions/manager.js'
+import { maskedProxy, type SessionManager } from '../../sessions/manager.js'
+import { InvalidProxyError, parseProxy } from '../../sessions/proxy.js'
 import { defineRoutes } from '../route.js'
 import { scopeOf } from '../scope.js'
 import { tokenIn } from '../validators.js'
@@ -13,21 +14,38 @@ const phoneRule = body('phone')
   .custom((v: unknown) => typeof v === 'string' && /^\d{6,15}$/.test(v))
   .withMessage('must be a phone number in international format (digits, country code first)')
 
+/** `proxy`: a socks5/socks4/http/https URL, or null for none (PROXY, if set, then applies). */
+const proxyRule = (required: boolean) => {
+  const chain = body('proxy')
+  return (required ? chain.exists().withMessage('is required (a proxy URL, or null to remove it)') : chain.optional())
+    .custom((v: unknown) => {
+      if (v === null) return true
+      if (typeof v !== 'string') throw new Error('must be a proxy URL string or null')
+      try {
+        parseProxy(v)
+      } catch (err) {
+        throw new Error(err instanceof InvalidProxyError ? err.message : String(err))
+      }
+      return true
+    })
+}
+
 export function instanceRoutes(sessions: SessionManager) {
   return defineRoutes([
     {
       method: 'post',
       path: '/whatsapp/create-instance',
       tag: 'Instances',
-      summary: 'Start (or return) the instance; QR codes arrive over Socket.IO `qrcode`, or pass `phone` to get a pairing code',
-      validators: [tokenIn(), phoneRule],
+      summary: 'Start (or return) the instance; QR codes arrive over Socket.IO `qrcode`, or pass `phone` to get a pairing code; `proxy` (socks5/socks4/http/https URL, null = none) is kept for the instance',
+      validators: [tokenIn(), phoneRule, proxyRule(false)],
       handler: async (req) => {
-        const { token, phone } = req.body as { token: string; phone?: string }
-        const { session, pairingCode } = await sessions.create(token, phone)
+        const { token, phone, proxy } = req.body as { token: string; phone?: string; proxy?: string | null }
+        const { session, pairingCode } = await sessions.create(token, phone, { proxy })
         return {
           token,
           state: session.state,
           user: session.user ?? null,
+          proxy: maskedProxy(session),
           ...(pairingCode ? { pairingCode } : {}),
           message: pairingCode
             ? 'Enter this code on the phone: WhatsApp > Linked devices > Link with phone number'
@@ -53,7 +71,7 @@ export function instanceRoutes(sessions: SessionManager) {
       validators: [tokenIn('param')],
       handler: (req) => {
         const s = sessions.require(String(req.params.token))
-        return { token: s.token, state: s.state, user: s.user ?? null, lastError: s.lastError ?? null }
+        return { token: s.token, state: s.state, user: s.user ?? null, proxy: maskedProxy(s), lastError: s.lastError ?? null }
       },
     },
     {
@@ -81,6 +99,17 @@ export function instanceRoutes(sessions: SessionManager) {
       handler: async (req) => {
         const s = await sessions.restart(String(req.params.token))
         return { token: s.token, state: s.state }
+      },
+    },
+    {
+      method: 'post',
+      path: '/whatsapp/instances/:token/proxy',
+      tag: 'Instances',
+      summary: 'Set the instance\'s proxy {proxy: "socks5://user:pass@host:1080" | null}; a live connection reconnects through it',
+      validators: [tokenIn('param'), proxyRule(true)],
+      handler: async (req) => {
+        const s = await sessions.setProxy(String(req.params.token), (req.body as { proxy: string | null }).proxy)
+        return { token: s.token, state: s.state, proxy: maskedProxy(s) }
       },
     },
     {

@@ -1,11 +1,13 @@
 // Sending and the calls around it: one route per send action (from the shared registry, with its
 // validators), plus is-exists, get-profile-picture, read-messages and send-presence.
-import type { RequestHandler } from 'express'
+import type { Request, RequestHandler } from 'express'
 import type { Config } from '../../config/index.js'
 import { SEND_ACTIONS } from '../../messaging/actions.js'
+import { fixedIdsFrom } from '../../messaging/fixed-ids.js'
 import type { Messenger } from '../../messaging/messenger.js'
 import { PRESENCES } from '../../messaging/queries.js'
 import { isExistsRules, presenceRules, profilePictureRules, readMessagesRules } from '../../messaging/validators.js'
+import { idempotencySeedOf } from '../idempotency.js'
 import { defineRoutes, type RouteDef } from '../route.js'
 import { uploadMiddleware, uploadOf } from './media.js'
 
@@ -13,6 +15,12 @@ import { uploadMiddleware, uploadOf } from './media.js'
 const UPLOADS = new Set(['sendMedia', 'sendSticker'])
 
 type Body = Record<string, unknown>
+
+/** A keyed request's message / batch ids, fixed before the send (see http/idempotency). */
+const fixedIdsOf = (req: Request) => {
+  const seed = idempotencySeedOf(req)
+  return seed ? fixedIdsFrom(seed) : undefined
+}
 
 export function messageRoutes(messenger: Messenger, config: Pick<Config, 'mediaMaxBytes'>): RouteDef[] {
   const upload: RequestHandler = uploadMiddleware(messenger.uploadDir, config.mediaMaxBytes)
@@ -24,7 +32,7 @@ export function messageRoutes(messenger: Messenger, config: Pick<Config, 'mediaM
     validators: a.validators,
     before: UPLOADS.has(a.name) ? [upload] : undefined,
     consumes: UPLOADS.has(a.name) ? ['multipart/form-data'] : undefined,
-    handler: (req) => messenger.execute(a.name, req.body as Body, { upload: uploadOf(req) }),
+    handler: (req) => messenger.execute(a.name, req.body as Body, { upload: uploadOf(req), fixed: fixedIdsOf(req) }),
   }))
   return defineRoutes([
     ...sends,
