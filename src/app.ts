@@ -31,6 +31,7 @@ import { SessionManager } from './sessions/manager.js'
 import { SqliteInstanceSettings } from './sessions/instance-settings.js'
 import { bridgeSocketEvents } from './sessions/event-bridge.js'
 import { createWebhooks, type Webhooks } from './events/webhooks/index.js'
+import { createAmqp, type AmqpSink } from './events/amqp/index.js'
 import { storeRoutes } from './http/routes/store.js'
 import { webhookRoutes } from './http/routes/webhooks.js'
 import { keyRoutes } from './http/routes/keys.js'
@@ -49,6 +50,8 @@ export interface SandboxLink {
   wsUrl: string
   rootPublicKey: Uint8Array
   caPem: string
+  /** 'host:port' of the simulator's media host: trusted by download-media whatever MEDIA_ALLOW_PRIVATE says. */
+  mediaHost?: string
   /** Routes of the sandbox's own API, mounted under /api/sandbox. */
   routes?: (app: GatewayApp) => RouteDef[]
 }
@@ -74,6 +77,8 @@ export interface GatewayApp {
   /** Chats/contacts/messages; undefined when STORE=false. */
   store?: Store
   webhooks: Webhooks
+  /** Events to RabbitMQ; undefined without AMQP_URL. */
+  amqp?: AmqpSink
   /** The one send path (routes, scheduler, bulk queue): execute(action, body). */
   messenger: Messenger
   /** Cron jobs from scheduler.json; they send through the messenger. */
@@ -141,8 +146,10 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   const metrics = createMetrics(bus, sessions)
   storeObserver?.wipeOnLogout(bus)
   const webhooks = createWebhooks({ db, bus, logger, metrics, config, ownJid: (t) => sessions.get(t)?.user?.id })
+  const amqpUrl = config.amqpUrl
+  const amqp = amqpUrl ? createAmqp({ db, bus, logger, metrics, config: { ...config, amqpUrl } }) : undefined
   const messenger = new Messenger({
-    sessions, bus, config, logger, db, mediaCa: endpoint.caPem,
+    sessions, bus, config, logger, db, trustedMedia: endpoint.caPem ? { host: sandbox?.mediaHost, ca: endpoint.caPem } : undefined,
     findMessage: store ? (token, id) => store.findMessage(token, id) : undefined,
   })
   await messenger.clearTemp() // before listening: no upload of a live request can be in there yet
@@ -155,7 +162,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   await scheduler.load() // a malformed scheduler.json is kept aside here, before anything can overwrite it
   routes.push(...schedulerRoutes(scheduler))
   routes.push(...storeRoutes({ store, instanceKnown: (t) => sessions.get(t) !== undefined }))
-  routes.push(...webhookRoutes({ targets: webhooks.targets, outbox: webhooks.outbox, kick: () => webhooks.dispatcher.kick() }))
+  routes.push(...webhookRoutes({ targets: webhooks.targets, outbox: webhooks.outbox, kick: () => webhooks.dispatcher.kick(), urlRefusal: webhooks.urlRefusal }))
 
   // Socket.IO wraps the 'request' listeners present when it attaches and calls them only for
   // non-/socket.io/ paths; a listener added later would also answer its client file and polling
@@ -169,12 +176,13 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   routes.push(...keyRoutes(apiKeys, (id) => sockets.revokeKey(id)))
   let closed = false
   const gateway: GatewayApp = {
-    config, logger, bus, sessions, metrics, db, store, webhooks, messenger, scheduler, routes, server, io,
+    config, logger, bus, sessions, metrics, db, store, webhooks, amqp, messenger, scheduler, routes, server, io,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject)
         server.listen(config.port, config.host, () => {
           webhooks.start() // resumes deliveries queued before a restart or crash
+          amqp?.start()
           messenger.resume() // unfinished bulk batches go on where they stopped
           void scheduler.start().catch((err: unknown) => logger.error({ err }, 'scheduler did not start'))
           // Paired instances reconnect on boot (the seed's autostart), without holding up the listener.
@@ -191,6 +199,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
       await messenger.close()
       await sessions.shutdown()
       await webhooks.stop()
+      await amqp?.stop()
       await new Promise<void>((resolve) => io.close(() => resolve()))
       server.closeAllConnections()
       await store?.close()
@@ -202,8 +211,8 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   routes.push(...openapiRoutes(() => routes))
   const idempotencyGuard = idempotency({ store: opts.idempotencyStore ?? new SqliteIdempotencyStore(db), ttlHours: config.idempotencyTtlHours, logger })
   const app = buildHttpApp({
-    authenticate, origin: config.origin, bodyLimit: config.bodyLimit, logger, routes: withIdempotency(routes, idempotencyGuard),
-    metrics: metrics.registry, publicDir: PUBLIC_DIR, extra: (http) => mountApiDocs(http, authenticate),
+    authenticate, origin: config.origin, bodyLimit: config.bodyLimit, jsonLimit: config.jsonLimit, logger, routes: withIdempotency(routes, idempotencyGuard),
+    metrics: metrics.registry, publicDir: PUBLIC_DIR, extra: (http) => mountApiDocs(http),
   })
   httpApp = app
   return gateway

@@ -25,7 +25,7 @@ for (const c of STARTER_CONTACTS) {
 const gateway = await runGateway({
   config,
   logger,
-  sandbox: { wsUrl: sim.wsUrl, rootPublicKey: sim.rootPublicKey, caPem: sim.caPem, routes: (gw) => sandboxRoutes(gw, sim) },
+  sandbox: { wsUrl: sim.wsUrl, rootPublicKey: sim.rootPublicKey, caPem: sim.caPem, mediaHost: sim.mediaHost, routes: (gw) => sandboxRoutes(gw, sim) },
 })
 const port = (gateway.server.address() as { port: number }).port
 console.log(`\nSandbox ready: dashboard http://localhost:${port}/  (simulated WhatsApp at ${sim.wsUrl})`)

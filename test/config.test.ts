@@ -20,6 +20,9 @@ test('defaults are safe and typed', () => {
   assert.equal(c.mediaMaxBytes, 64 * 1024 * 1024)
   assert.equal(c.store, true)
   assert.equal(c.sandbox, false)
+  assert.equal(c.amqpUrl, undefined, 'AMQP is off unless AMQP_URL is set')
+  assert.equal(c.amqpExchange, 'whatsapp')
+  assert.deepEqual(c.amqpEvents, ['*'])
   rmSync(cwd, { recursive: true })
 })
 
@@ -73,6 +76,11 @@ test('malformed values name the variable', () => {
     [{ AUTH: 'short' }, /AUTH must be at least 8/],
     [{ AUTH: 'has:colon1' }, /AUTH must not contain/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ AMQP_URL: 'http://broker' }, /AMQP_URL must use amqp: or amqps:/],
+    [{ AMQP_EXCHANGE: 'amq.topic' }, /AMQP_EXCHANGE must be/],
+    [{ AMQP_EXCHANGE: 'has space' }, /AMQP_EXCHANGE must be/],
+    [{ AMQP_EVENTS: 'message-upsert,nope' }, /AMQP_EVENTS has unknown events nope/],
+    [{ AMQP_EVENTS: 'webhook-delivery' }, /AMQP_EVENTS has unknown events webhook-delivery/],
   ]
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig({ AUTH: 'abcdefgh12', ...env }, dir()), (err: unknown) => err instanceof ConfigError && message.test(err.message))

@@ -13,7 +13,7 @@ import { AppError } from '../src/errors.js'
 import { createLogger } from '../src/logger.js'
 import { MediaDownloader } from '../src/messaging/download.js'
 import { MediaFetcher } from '../src/messaging/media-fetch.js'
-import { publicOnly } from '../src/messaging/net-guard.js'
+import { publicOnly } from '../src/util/net-guard.js'
 
 const BODY = Buffer.from('0123456789'.repeat(100)) // 1000 bytes
 const LIMITS = { maxBytes: 2000, timeoutMs: 2000 }

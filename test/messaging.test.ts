@@ -8,7 +8,7 @@ import { SEND_ACTIONS } from '../src/messaging/actions.js'
 import { buildLegacy, buildNative, buildText, type Menu } from '../src/messaging/interactive.js'
 import { parseTarget } from '../src/messaging/jid.js'
 import { resolveMedia } from '../src/messaging/media-type.js'
-import { blockedReason, embeddedIpv4 } from '../src/messaging/net-guard.js'
+import { blockedReason, embeddedIpv4 } from '../src/util/net-guard.js'
 import { buildVcard } from '../src/messaging/vcard.js'
 
 describe('parseTarget', () => {

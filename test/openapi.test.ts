@@ -1,8 +1,10 @@
 // The OpenAPI document is built from the real app's route list and validator chains: every route
 // must appear, derived fields must match the validators, the structure must be valid OpenAPI 3,
-// and both /api/openapi.json and the Swagger UI at /api/docs must sit behind the API's auth.
+// /api/openapi.json sits behind the API's auth; the Swagger UI page at /api/docs is static and
+// public, and sends the dashboard's stored key itself (no browser Basic prompt).
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { request as httpRequest } from 'node:http'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -186,24 +188,39 @@ describe('serving the docs', () => {
     assert.deepEqual(served, JSON.parse(JSON.stringify(buildOpenApi(app.routes))))
   })
 
-  test('Swagger UI at /api/docs is behind auth, prompts for Basic auth and serves its assets locally', async () => {
-    const denied = await fetch(`${base}/api/docs/`)
-    assert.equal(denied.status, 401)
-    assert.match(denied.headers.get('www-authenticate') ?? '', /^Basic /)
-    const auth = { authorization: basic(AUTH) }
-    const redirect = await fetch(`${base}/api/docs`, { headers: auth, redirect: 'manual' })
+  test('Swagger UI at /api/docs is a public static page that sends the dashboard key; assets served locally', async () => {
+    const redirect = await fetch(`${base}/api/docs`, { redirect: 'manual' })
     assert.equal(redirect.status, 301)
     assert.equal(redirect.headers.get('location'), '/api/docs/')
-    const page = await fetch(`${base}/api/docs/`, { headers: auth })
+    const page = await fetch(`${base}/api/docs/`)
     assert.equal(page.status, 200)
+    assert.equal(page.headers.get('www-authenticate'), null)
     const html = await page.text()
     assert.match(html, /swagger-ui-bundle\.js/)
     assert.doesNotMatch(html, /https?:\/\/(?!www\.w3\.org)/, 'no external (CDN) URLs')
-    const init = await fetch(`${base}/api/docs/swagger-ui-init.js`, { headers: auth })
-    assert.match(await init.text(), /\/api\/openapi\.json/)
-    const bundle = await fetch(`${base}/api/docs/swagger-ui-bundle.js`, { headers: auth })
+    const init = await (await fetch(`${base}/api/docs/swagger-ui-init.js`)).text()
+    assert.match(init, /\/api\/openapi\.json/)
+    assert.match(init, /"requestInterceptor": function useDashboardKey\(req\)\{.*sessionStorage\.getItem\("wagw\.authKey"\)/)
+    assert.doesNotMatch(init, /__name|require\(/, 'the interceptor is self-contained browser code')
+    const bundle = await fetch(`${base}/api/docs/swagger-ui-bundle.js`)
     assert.equal(bundle.status, 200)
     assert.ok(Number(bundle.headers.get('content-length')) > 100_000)
-    assert.equal((await fetch(`${base}/api/docs/swagger-ui-bundle.js`)).status, 401)
+  })
+
+  test('a browser gets no Basic challenge (no prompt that would cache the key); curl-like clients still do', async () => {
+    const browser = await fetch(`${base}/api/openapi.json`, { headers: { 'sec-fetch-mode': 'cors', 'sec-fetch-site': 'same-origin', 'user-agent': 'Mozilla/5.0' } })
+    assert.equal(browser.status, 401)
+    assert.equal(browser.headers.get('www-authenticate'), null)
+    const navigation = await fetch(`${base}/metrics`, { headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64)' } })
+    assert.equal(navigation.headers.get('www-authenticate'), null)
+    const curl = await new Promise<string | undefined>((resolve, reject) => {
+      const req = httpRequest(`${base}/api/openapi.json`, { headers: { 'user-agent': 'curl/8.0' } }, (res) => {
+        res.resume()
+        resolve(res.headers['www-authenticate'])
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    assert.match(curl ?? '', /^Basic /)
   })
 })

@@ -24,6 +24,12 @@ export interface Config {
   webhookTimeoutMs: number
   webhookConcurrency: number
   webhookKeepDays: number
+  /** Events to RabbitMQ (AMQP 0-9-1): broker URL (unset = off), topic exchange, events ('*' = all), reconnect/retry backoff base/cap (ms). */
+  amqpUrl?: string
+  amqpExchange: string
+  amqpEvents: string[]
+  amqpRetryBaseMs: number
+  amqpRetryCapMs: number
   /** Random delay between bulk sends, in seconds. */
   min: number
   max: number
@@ -33,6 +39,8 @@ export interface Config {
   store: boolean
   mediaMaxBytes: number
   mediaAllowPrivate: boolean
+  /** false: webhook URLs (global and per instance) obey the media address policy, at set time and on every delivery. */
+  webhookAllowPrivate: boolean
   mediaTimeoutMs: number
   maxReconnects: number
   reconnectBaseMs: number
@@ -48,6 +56,8 @@ export interface Config {
   /** Saved instances reconnecting at once on boot. */
   autostartConcurrency: number
   bodyLimit: string
+  /** Limit of JSON/form bodies of routes without base64 media (BODY_LIMIT applies to those). */
+  jsonLimit: string
   logLevel: string
   sandbox: boolean
   /** Proxy of every instance that has none of its own (socks5://, socks4://, http://, https://). */
@@ -103,6 +113,15 @@ function webhookEvents(env: Env, name: string, def: string): string[] {
   return list
 }
 
+/** An exchange name as AMQP 0-9-1 allows it (up to 255 of letters, digits, '-', '_', '.', ':'); not the default exchange. */
+function amqpExchange(env: Env): string {
+  const name = str(env, 'AMQP_EXCHANGE') ?? 'whatsapp'
+  if (!/^[\w.:-]{1,255}$/.test(name) || name.startsWith('amq.')) {
+    throw new ConfigError('AMQP_EXCHANGE', `must be 1-255 letters, digits, "-", "_", ".", ":" and not start with "amq.", got "${name}"`)
+  }
+  return name
+}
+
 /** A 32-byte Curve25519 public key, base64 or hex. */
 function publicKey(env: Env, name: string): Uint8Array | undefined {
   const raw = str(env, name)
@@ -156,6 +175,11 @@ function resolveAuth(env: Env, dataDir: string): { auth: string; generated: bool
 
 /** Where `npm run sandbox` keeps everything (credentials, db, scheduler, simulator) by default. */
 export const SANDBOX_STATE_DIR = './data/sandbox'
+/** '512kb' → bytes (the forms BODY_LIMIT and JSON_LIMIT accept). */
+const sizeBytes = (v: string) => {
+  const [, n, unit] = /^(\d+)(b|kb|mb)$/i.exec(v)!
+  return Number(n) * ({ b: 1, kb: 1024, mb: 1024 * 1024 } as Record<string, number>)[unit.toLowerCase()]
+}
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   // The sandbox keeps its state apart, so `npm start` never autostarts a simulated account
@@ -170,6 +194,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
   const bodyLimit = str(env, 'BODY_LIMIT') ?? '100mb'
   if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) throw new ConfigError('BODY_LIMIT', `must look like 512kb or 100mb, got "${bodyLimit}"`)
+  const jsonLimitRaw = str(env, 'JSON_LIMIT') ?? '1mb'
+  if (!/^\d+(b|kb|mb)$/i.test(jsonLimitRaw)) throw new ConfigError('JSON_LIMIT', `must look like 512kb or 1mb, got "${jsonLimitRaw}"`)
+  const jsonLimit = sizeBytes(jsonLimitRaw) > sizeBytes(bodyLimit) ? bodyLimit : jsonLimitRaw // never above BODY_LIMIT
   const { auth, generated } = resolveAuth(env, dataDir)
   return {
     port: int(env, 'PORT', 3000, 0, 65_535),
@@ -186,6 +213,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 600_000),
     webhookConcurrency: int(env, 'WEBHOOK_CONCURRENCY', 8, 1, 256),
     webhookKeepDays: int(env, 'WEBHOOK_KEEP_DAYS', 7, 0, 3650),
+    amqpUrl: url(env, 'AMQP_URL', ['amqp:', 'amqps:']),
+    amqpExchange: amqpExchange(env),
+    amqpEvents: webhookEvents(env, 'AMQP_EVENTS', '*'),
+    amqpRetryBaseMs: int(env, 'AMQP_RETRY_BASE_MS', 1000, 1, 3_600_000),
+    amqpRetryCapMs: int(env, 'AMQP_RETRY_CAP_MS', 30_000, 1, 86_400_000),
     min,
     max,
     credentialsDir: resolve(cwd, str(env, 'CREDENTIALS_DIR') ?? stateDir('credentials', './credentials')),
@@ -194,6 +226,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     store: bool(env, 'STORE', true),
     mediaMaxBytes: int(env, 'MEDIA_MAX_BYTES', 64 * 1024 * 1024, 1, 2 * 1024 * 1024 * 1024),
     mediaAllowPrivate: bool(env, 'MEDIA_ALLOW_PRIVATE', false),
+    webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', true),
     mediaTimeoutMs: int(env, 'MEDIA_TIMEOUT_MS', 30_000, 100, 600_000),
     maxReconnects: int(env, 'MAX_RECONNECTS', 10, 1, 1000),
     reconnectBaseMs: int(env, 'RECONNECT_BASE_MS', 1000, 1, 600_000),
@@ -205,6 +238,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     pairingConcurrency: int(env, 'PAIRING_CONCURRENCY', 8, 1, 256),
     autostartConcurrency: int(env, 'AUTOSTART_CONCURRENCY', 16, 1, 1024),
     bodyLimit,
+    jsonLimit,
     logLevel,
     sandbox,
     waWebSocketUrl: url(env, 'WA_WS_URL', ['ws:', 'wss:']),

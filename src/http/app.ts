@@ -4,7 +4,8 @@ import express, { type RequestHandler } from 'express'
 import type { Registry } from 'prom-client'
 import type { Logger } from '../logger.js'
 import { requireAdmin, requireAuth, type Authenticator } from './auth.js'
-import { formBody } from './body-parsers.js'
+import { refuseCrossSiteWrites } from './csrf.js'
+import { formBody, multipartCap } from './body-parsers.js'
 import { sendFail } from './envelope.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
 import { mountMethodNotAllowed, mountRoutes, type RouteDef } from './route.js'
@@ -14,6 +15,8 @@ export interface HttpAppOptions {
   authenticate: Authenticator
   origin: string
   bodyLimit: string
+  /** Limit of JSON/form bodies of routes without base64 media (default 1mb). */
+  jsonLimit?: string
   logger: Logger
   routes: RouteDef[]
   metrics: Registry
@@ -53,6 +56,7 @@ export function buildHttpApp(opts: HttpAppOptions): express.Express {
   app.disable('x-powered-by')
   app.set('query parser', 'simple')
   app.use(cors(opts.origin))
+  app.use(refuseCrossSiteWrites(opts.origin))
   if (opts.publicDir) app.use(express.static(opts.publicDir, { index: 'index.html' }))
   opts.extra?.(app)
 
@@ -64,9 +68,10 @@ export function buildHttpApp(opts: HttpAppOptions): express.Express {
   const api = express.Router()
   api.use(auth)
   api.use(requireKnownContentType)
-  api.use(express.json({ limit: opts.bodyLimit }))
-  api.use(formBody(opts.bodyLimit))
-  mountRoutes(api, opts.routes)
+  // Parsed per route: only routes that take base64 media accept BODY_LIMIT; the rest stay small.
+  const parsers = (limit: string) => [express.json({ limit }), formBody(limit)]
+  const small = opts.jsonLimit ?? '1mb'
+  mountRoutes(api, opts.routes, { small: [...parsers(small), multipartCap(small)], large: parsers(opts.bodyLimit) })
   mountMethodNotAllowed(api, opts.routes)
   api.use(notFoundHandler)
   app.use('/api', api)

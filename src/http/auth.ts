@@ -42,6 +42,14 @@ export function createAuthenticator(adminKey: string, keys?: ApiKeyStore): Authe
   }
 }
 
+/**
+ * Browsers send Sec-Fetch-* headers (or at least a Mozilla user agent). They get no Basic
+ * challenge: its prompt would cache the key in the browser, where any site's form could use it.
+ */
+const fromBrowser = (h: Record<string, string | string[] | undefined>): boolean =>
+  h['sec-fetch-mode'] !== undefined || h['sec-fetch-site'] !== undefined || h['sec-fetch-dest'] !== undefined ||
+  /^Mozilla\//.test(String(h['user-agent'] ?? ''))
+
 export function requireAuth(authenticate: Authenticator): RequestHandler {
   return (req, res, next) => {
     authenticate(keyFromHeader(req.headers.authorization)).then(
@@ -50,7 +58,7 @@ export function requireAuth(authenticate: Authenticator): RequestHandler {
           setScope(req, scope)
           return next()
         }
-        res.setHeader('WWW-Authenticate', 'Basic realm="whatsapp-gateway", charset="UTF-8"')
+        if (!fromBrowser(req.headers)) res.setHeader('WWW-Authenticate', 'Basic realm="whatsapp-gateway", charset="UTF-8"')
         sendFail(res, 401, 'unauthorized: send HTTP Basic auth with the AUTH key (or an API key) as user name and an empty password')
       },
       next,

@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs'
 import express, { type Express, type RequestHandler } from 'express'
 import swaggerUi from 'swagger-ui-express'
-import { requireAuth, type Authenticator } from './auth.js'
 import { IDEMPOTENCY_HEADER, takesIdempotencyKey } from './idempotency.js'
 import { describeChain, placeField, type FieldDoc, type FieldLocation, type SchemaObject } from './openapi-fields.js'
 import { defineRoutes, type RouteDef } from './route.js'
@@ -197,16 +196,36 @@ export function openapiRoutes(routes: () => RouteDef[]): RouteDef[] {
   ])
 }
 
-/** Mounts Swagger UI (assets served locally from swagger-ui-dist) at /api/docs, behind auth. */
-export function mountApiDocs(app: Express, auth: Authenticator): void {
-  const opts = { swaggerUrl: SPEC_URL, customSiteTitle: 'WhatsApp gateway API', swaggerOptions: { persistAuthorization: true } }
+/**
+ * Swagger UI's calls (the spec and "Try it out") carry the key the dashboard stored when you signed
+ * in (same tab: sessionStorage), so the browser never shows its own Basic prompt. Runs in the page.
+ */
+function useDashboardKey(req: { headers: Record<string, string>; credentials?: string }) {
+  const key = window.sessionStorage.getItem('wagw.authKey')
+  if (key && !req.headers.Authorization && !req.headers.authorization) {
+    let bin = ''
+    for (const b of new TextEncoder().encode(`${key}:`)) bin += String.fromCharCode(b)
+    req.headers.Authorization = `Basic ${window.btoa(bin)}`
+  }
+  req.credentials = 'omit' // never the browser's cached credentials
+  return req
+}
+
+/**
+ * Mounts Swagger UI (assets served locally from swagger-ui-dist) at /api/docs. The page and its
+ * assets are static and public; the document and every call behind it need the key (see above).
+ */
+export function mountApiDocs(app: Express): void {
+  const opts = {
+    swaggerUrl: SPEC_URL, customSiteTitle: 'WhatsApp gateway API',
+    swaggerOptions: { persistAuthorization: true, requestInterceptor: useDashboardKey },
+  }
   // The page loads its assets relatively (./swagger-ui.css), so it must live at /api/docs/.
   const slash: RequestHandler = (req, res, next) => {
     if (req.originalUrl.split('?')[0] === DOCS_URL) return res.redirect(301, `${DOCS_URL}/`)
     next()
   }
   const router = express.Router()
-  router.use(requireAuth(auth))
   router.get('/', swaggerUi.setup(undefined, opts))
   router.use(swaggerUi.serveFiles(undefined, opts))
   app.use(DOCS_URL, slash, router)

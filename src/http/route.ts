@@ -2,6 +2,7 @@
 // OpenAPI document is built from them, so no route can skip auth or the docs.
 import type { Request, RequestHandler, Response, Router } from 'express'
 import type { ValidationChain } from 'express-validator'
+import { bodyShapeProblem, wildcardFields } from './body-shape.js'
 import { multipartFields } from './body-parsers.js'
 import { sendFail, sendOk } from './envelope.js'
 import { describeChain } from './openapi-fields.js'
@@ -36,6 +37,14 @@ export interface RouteDef {
    * (403 for API keys). `self`: the handler applies scopeOf(req) itself (listings, batches, docs).
    */
   access?: 'token' | 'admin' | 'self'
+  /** Takes base64 media in JSON: parsed with BODY_LIMIT instead of the small JSON_LIMIT. */
+  largeBody?: boolean
+}
+
+/** Body parsers per route kind: small for every route, large for the ones that carry base64 media. */
+export interface BodyParsers {
+  small: RequestHandler[]
+  large: RequestHandler[]
 }
 
 export const defineRoutes = (routes: RouteDef[]): RouteDef[] => routes
@@ -66,17 +75,25 @@ function scopeGuard(r: RouteDef): RequestHandler {
   }
 }
 
-export function mountRoutes(router: Router, routes: RouteDef[]): void {
+export function mountRoutes(router: Router, routes: RouteDef[], parsers?: BodyParsers): void {
   for (const r of routes) {
     const guard = scopeGuard(r)
+    // Counted before any (quadratic) wildcard chain runs: see body-shape.ts.
+    const fields = wildcardFields(r.validators ?? [])
+    const shape: RequestHandler = (req, res, next) => {
+      const problem = bodyShapeProblem(req.body, fields)
+      if (problem) return sendFail(res, 400, problem)
+      next()
+    }
     const run: RequestHandler = async (req, res) => {
       const data = await r.handler(req, res)
       if (!res.headersSent) sendOk(res, data ?? null)
     }
+    const parse = parsers ? (r.largeBody ? parsers.large : parsers.small) : []
     // A route with its own body parser (an upload) keeps it; every other POST reads multipart text fields.
-    const parsers = r.before ?? (r.method === 'post' ? [multipartFields] : [])
+    const forms = r.before ?? (r.method === 'post' ? [multipartFields] : [])
     // The scope is checked before validation: a token the key may not see is not found, whatever the body.
-    router[r.method](r.path, ...parsers, guard, ...(r.guards ?? []), ...validate(r.validators ?? []), run)
+    router[r.method](r.path, ...parse, ...forms, guard, shape, ...(r.guards ?? []), ...validate(r.validators ?? []), run)
   }
 }
 

@@ -1,13 +1,14 @@
 // download-media: decrypts a received media message and returns it as a stream, with what the
-// HTTP layer needs for Content-Type and the file name. The fetch goes through the SSRF guard (a
-// caller may hand us any message JSON) and, in sandbox mode, trusts the simulator's media CA.
+// HTTP layer needs for Content-Type and the file name. Baileys fetches with native fetch, which
+// follows redirects by itself: the GuardedAgent checks every hop (a caller may hand us any message
+// JSON). In sandbox mode the simulator's media host (host:port) is trusted, with its CA.
 import type { Readable } from 'node:stream'
 import { downloadMediaMessage, extractMessageContent, getContentType, type WAMessage, type WASocket } from '@whiskeysockets/baileys'
 import mime from 'mime-types'
-import { Agent } from 'undici'
 import { AppError, badRequest } from '../errors.js'
 import type { Logger } from '../logger.js'
-import { assertHostAllowed, findBlocked, guardedLookup, type AddressPolicy } from './net-guard.js'
+import { GuardedAgent } from '../util/guarded-agent.js'
+import { findBlocked, type AddressPolicy } from '../util/net-guard.js'
 
 export interface Download {
   stream: Readable
@@ -21,11 +22,18 @@ const MEDIA_KEYS = ['imageMessage', 'videoMessage', 'audioMessage', 'documentMes
 interface MediaFields { mimetype?: string | null; fileName?: string | null; fileLength?: number | Long | string | null; url?: string | null; directPath?: string | null; mediaKey?: unknown }
 interface Long { toString(): string }
 
-export class MediaDownloader {
-  private readonly agent: Agent
+/** Sandbox only: the simulator's media host and the CA of its self-signed certificate. */
+export interface TrustedMediaHost {
+  /** 'host:port'; without it only the CA is trusted and the address policy applies to every host. */
+  host?: string
+  ca: string
+}
 
-  constructor(private readonly policy: AddressPolicy, private readonly logger: Logger, ca?: string) {
-    this.agent = new Agent({ connect: { lookup: guardedLookup(policy), ...(ca ? { ca } : {}) } })
+export class MediaDownloader {
+  private readonly agent: GuardedAgent
+
+  constructor(policy: AddressPolicy, private readonly logger: Logger, trusted?: TrustedMediaHost) {
+    this.agent = new GuardedAgent(policy, { trustedHosts: trusted?.host ? [trusted.host] : [], ca: trusted?.ca })
   }
 
   async download(sock: WASocket, msg: WAMessage): Promise<Download> {
@@ -62,11 +70,8 @@ export class MediaDownloader {
       throw badRequest('message: media url is not a valid URL')
     }
     if (url.protocol !== 'https:') throw badRequest('message: media url must be https')
-    try {
-      assertHostAllowed(url.hostname, this.policy)
-    } catch (err) {
-      throw badRequest(`message: ${(err as Error).message}`)
-    }
+    const blocked = this.agent.refusal(url)
+    if (blocked) throw badRequest(`message: ${blocked.message}`)
   }
 
   private explain(err: unknown): Error {

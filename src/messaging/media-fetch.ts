@@ -5,9 +5,10 @@ import { createWriteStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { Agent, request } from 'undici'
+import { request } from 'undici'
 import { AppError, badRequest } from '../errors.js'
-import { assertHostAllowed, findBlocked, guardedLookup, type AddressPolicy } from './net-guard.js'
+import { GuardedAgent } from '../util/guarded-agent.js'
+import { findBlocked, type AddressPolicy } from '../util/net-guard.js'
 import { tempPath } from './temp-files.js'
 
 export interface FetchLimits {
@@ -48,10 +49,10 @@ const header = (h: Record<string, string | string[] | undefined>, name: string) 
 }
 
 export class MediaFetcher {
-  private readonly agent: Agent
+  private readonly agent: GuardedAgent
 
-  constructor(private readonly policy: AddressPolicy, private readonly tmpDir: string, connectTimeoutMs = 10_000) {
-    this.agent = new Agent({ connect: { lookup: guardedLookup(policy), timeout: connectTimeoutMs } })
+  constructor(policy: AddressPolicy, private readonly tmpDir: string, connectTimeoutMs = 10_000) {
+    this.agent = new GuardedAgent(policy, { connectTimeoutMs })
   }
 
   /** Downloads `rawUrl` to a temp file the caller owns (delete it when done). */
@@ -70,7 +71,6 @@ export class MediaFetcher {
       }
       if (url.username || url.password) throw badRequest('url: credentials in URLs are not allowed')
       try {
-        assertHostAllowed(url.hostname, this.policy)
         const res = await request(url, {
           dispatcher: this.agent,
           method: 'GET',

@@ -15,13 +15,13 @@ import { SqliteBatchStore, viewBatch, type BatchRecord, type BatchStore, type Ba
 import { BUILDERS, type BuildContext, type MediaSlot } from './builders.js'
 import { BulkQueue, delayRange, type Clock } from './bulk-queue.js'
 import { deliver, isConnectionError, mapSendError, type DeliverOptions } from './deliver.js'
-import { MediaDownloader, type Download } from './download.js'
+import { MediaDownloader, type Download, type TrustedMediaHost } from './download.js'
 import type { FixedIds } from './fixed-ids.js'
 import { InvalidNumberError, parseTarget, type Target } from './jid.js'
 import { MediaFetcher } from './media-fetch.js'
 import { loadMedia, type LocalMedia, type MediaInput, type MediaSourceDeps, type UploadedFile } from './media-source.js'
 import type { MediaKind } from './media-type.js'
-import { allowAll, publicOnly } from './net-guard.js'
+import { allowAll, publicOnly } from '../util/net-guard.js'
 import * as q from './queries.js'
 import { Recipients } from './recipients.js'
 import { clearDir, removeQuietly } from './temp-files.js'
@@ -40,8 +40,8 @@ export interface MessengerDeps {
   db: Db
   /** The store's lookup by message id (download-media by key, quotes, reaction/edit keys). */
   findMessage?: FindMessage
-  /** PEM of the simulator's media CA (sandbox mode only): trusted for media downloads. */
-  mediaCa?: string
+  /** Sandbox mode only: the simulator's media host (host:port) and its CA, trusted for downloads. */
+  trustedMedia?: TrustedMediaHost
   batchStore?: BatchStore
   clock?: Clock
   random?: () => number
@@ -52,6 +52,8 @@ export interface ExecuteExtras {
   upload?: UploadedFile
   /** Ids fixed before the run (an idempotent request): the message id of a single send, the batch id of a bulk one. */
   fixed?: FixedIds
+  /** A scoped API key's request: media URLs may only be public addresses, whatever MEDIA_ALLOW_PRIVATE says. */
+  publicOnly?: boolean
 }
 
 type Body = Record<string, unknown>
@@ -76,6 +78,9 @@ export class Messenger implements SendExecutor {
   private readonly tmpDir: string
   private readonly fetcher: MediaFetcher
   private readonly downloader: MediaDownloader
+  /** The same, public addresses only (requests of scoped API keys). */
+  private readonly publicFetcher: MediaFetcher
+  private readonly publicDownloader: MediaDownloader
   private readonly recipients: Recipients
   private readonly store: BatchStore
   private readonly queue: BulkQueue
@@ -88,9 +93,10 @@ export class Messenger implements SendExecutor {
     this.uploadDir = this.tmpDir
     const policy = config.mediaAllowPrivate ? allowAll : publicOnly
     this.fetcher = new MediaFetcher(policy, this.tmpDir)
-    // Sandbox: the simulator's media host is on loopback, and a download agent that trusts only the
-    // simulator's CA cannot complete TLS with any other server, so the address rule is not needed.
-    this.downloader = new MediaDownloader(deps.mediaCa ? allowAll : policy, logger, deps.mediaCa)
+    this.publicFetcher = config.mediaAllowPrivate ? new MediaFetcher(publicOnly, this.tmpDir) : this.fetcher
+    // Sandbox: the simulator's media host is on loopback; that one host:port is trusted, not loopback.
+    this.downloader = new MediaDownloader(policy, logger, deps.trustedMedia)
+    this.publicDownloader = config.mediaAllowPrivate ? new MediaDownloader(publicOnly, logger, deps.trustedMedia) : this.downloader
     this.recipients = new Recipients(logger)
     this.store = deps.batchStore ?? new SqliteBatchStore(deps.db)
     this.batchMedia = new BatchMedia(join(config.dataDir, 'bulk-media'))
@@ -114,13 +120,13 @@ export class Messenger implements SendExecutor {
     })
   }
 
-  private get mediaDeps(): MediaSourceDeps {
-    return { fetcher: this.fetcher, tmpDir: this.tmpDir, limits: { maxBytes: this.deps.config.mediaMaxBytes, timeoutMs: this.deps.config.mediaTimeoutMs } }
+  private mediaDeps(publicOnlyFetch = false): MediaSourceDeps {
+    return { fetcher: publicOnlyFetch ? this.publicFetcher : this.fetcher, tmpDir: this.tmpDir, limits: { maxBytes: this.deps.config.mediaMaxBytes, timeoutMs: this.deps.config.mediaTimeoutMs } }
   }
 
   /** Loads a slot's media; the main slot takes the multipart upload when there is one. */
-  private loadSlot(input: MediaInput, slot: MediaSlot, upload: UploadedFile | undefined): Promise<LocalMedia & { owned: boolean }> {
-    return loadMedia(slot === 'main' && upload ? { ...input, url: undefined, base64: undefined, upload } : input, this.mediaDeps)
+  private loadSlot(input: MediaInput, slot: MediaSlot, upload: UploadedFile | undefined, publicOnlyFetch?: boolean): Promise<LocalMedia & { owned: boolean }> {
+    return loadMedia(slot === 'main' && upload ? { ...input, url: undefined, base64: undefined, upload } : input, this.mediaDeps(publicOnlyFetch))
   }
 
   private findMessage(token: string, id: string) {
@@ -138,13 +144,13 @@ export class Messenger implements SendExecutor {
       if (!BUILDERS[action]) throw badRequest(`unknown send action "${action}"`)
       if (extras.upload && (body.url || body.base64)) throw badRequest('give only one of url, base64 or a multipart "file"')
       if (Array.isArray(body.number)) return await this.enqueue(action, body, extras)
-      return await this.sendOne(String(body.token), action, body, { upload: extras.upload, messageId: extras.fixed?.messageId })
+      return await this.sendOne(String(body.token), action, body, { upload: extras.upload, messageId: extras.fixed?.messageId, publicOnly: extras.publicOnly })
     } finally {
       await removeQuietly(extras.upload?.path)
     }
   }
 
-  private async sendOne(token: string, action: string, body: Body, opts: DeliverOptions & { upload?: UploadedFile; preloaded?: Record<string, StoredMedia> }): Promise<Record<string, unknown>> {
+  private async sendOne(token: string, action: string, body: Body, opts: DeliverOptions & { upload?: UploadedFile; preloaded?: Record<string, StoredMedia>; publicOnly?: boolean }): Promise<Record<string, unknown>> {
     const sock = this.deps.sessions.requireOpen(token)
     const jid = await this.recipients.resolve(token, sock, targetOf(body.number))
     const owned: string[] = []
@@ -153,7 +159,7 @@ export class Messenger implements SendExecutor {
       media: async (input, slot) => {
         const kept = opts.preloaded?.[slot]
         if (kept) return { ...kept, kind: kept.kind as MediaKind }
-        const m = await this.loadSlot(input, slot, opts.upload)
+        const m = await this.loadSlot(input, slot, opts.upload, opts.publicOnly)
         if (m.owned && m.path !== opts.upload?.path) owned.push(m.path)
         return m
       },
@@ -196,7 +202,7 @@ export class Messenger implements SendExecutor {
     const dryRun: BuildContext = {
       jid: targetOf(numbers[0]).jid,
       media: async (input: MediaInput, slot: MediaSlot): Promise<LocalMedia> => {
-        const m = await this.loadSlot(input, slot, extras.upload)
+        const m = await this.loadSlot(input, slot, extras.upload, extras.publicOnly)
         media[slot] = await this.batchMedia.keep(batchId, slot, m)
         return { ...media[slot], kind: m.kind }
       },
@@ -258,7 +264,7 @@ export class Messenger implements SendExecutor {
   }
 
   /** Decrypts a received media message given by key (looked up in the store) or as JSON. */
-  async downloadMedia(body: Body): Promise<Download> {
+  async downloadMedia(body: Body, opts: { publicOnly?: boolean } = {}): Promise<Download> {
     const token = String(body.token)
     const sock = this.open(token)
     let raw: unknown = body.message
@@ -269,7 +275,7 @@ export class Messenger implements SendExecutor {
       if (!raw) throw notFound(`message ${id} is not in the store; pass the full \`message\` instead`)
     }
     try {
-      return await this.downloader.download(sock, messageFromJson(raw))
+      return await (opts.publicOnly ? this.publicDownloader : this.downloader).download(sock, messageFromJson(raw))
     } catch (err) {
       if (err instanceof InvalidMessageError) throw badRequest(err.message)
       throw err
@@ -301,6 +307,7 @@ export class Messenger implements SendExecutor {
 
   async close(): Promise<void> {
     await this.queue.close()
-    await Promise.all([this.fetcher.close(), this.downloader.close()])
+    const closers = new Set<{ close(): Promise<void> }>([this.fetcher, this.publicFetcher, this.downloader, this.publicDownloader])
+    await Promise.all([...closers].map((c) => c.close()))
   }
 }

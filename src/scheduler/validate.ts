@@ -2,6 +2,7 @@
 // SAME validator chains as the matching send endpoint, so a job that cannot run is refused now.
 import { validationResult } from 'express-validator'
 import { validateDetailed } from 'node-cron'
+import { bodyShapeProblem, wildcardFields } from '../http/body-shape.js'
 import { fieldMessages } from '../http/validate.js'
 import type { SendAction } from '../messaging/types.js'
 import type { JobDraft } from './types.js'
@@ -42,6 +43,9 @@ interface FakeRequest { body: Record<string, unknown>; query: object; params: ob
  */
 export async function runActionChains(action: SendAction, token: string, data: Record<string, unknown>):
   Promise<{ ok: true; body: Record<string, unknown> } | { ok: false; problems: string[] }> {
+  // The same shape check as the routes, before any quadratic wildcard chain runs on the job's data.
+  const shape = bodyShapeProblem(data, wildcardFields(action.validators), (field) => `data.${field}`)
+  if (shape) return { ok: false, problems: [shape.startsWith('body:') ? `data${shape.slice(4)}` : shape] }
   const req: FakeRequest = { body: structuredClone({ ...data, token }), query: {}, params: {}, headers: {}, cookies: {} }
   for (const chain of action.validators) await chain.run(req)
   const result = validationResult(req)

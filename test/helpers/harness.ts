@@ -75,7 +75,7 @@ export async function startHarness(opts: { env?: Record<string, string>; sim?: S
     app = await createApp({
       config,
       logger: createLogger(config.logLevel),
-      sandbox: { wsUrl: sim.wsUrl, rootPublicKey: sim.rootPublicKey, caPem: sim.caPem, routes: (gw) => sandboxRoutes(gw, sim) },
+      sandbox: { wsUrl: sim.wsUrl, rootPublicKey: sim.rootPublicKey, caPem: sim.caPem, mediaHost: sim.mediaHost, routes: (gw) => sandboxRoutes(gw, sim) },
     })
     const port = await app.listen()
     baseUrl = `http://127.0.0.1:${port}`

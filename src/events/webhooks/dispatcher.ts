@@ -1,11 +1,12 @@
-// Sends what the outbox holds. One worker per lane (token, URL, chat) sends that lane's rows one at
-// a time, oldest first; a failure parks the lane until its backoff is over, so later events of the
-// chat wait behind it while other lanes keep flowing. At most `concurrency` lanes are in flight.
+// Sends what the webhook outbox holds over HTTP, through the shared lane workers (../lane-workers.ts):
+// events of one chat arrive in order, a failing receiver parks only its own lanes.
 import { Agent as HttpAgent } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
 import axios from 'axios'
 import type { Logger } from '../../logger.js'
+import { assertHostAllowed, guardedLookup, publicOnly, type AddressPolicy } from '../../util/net-guard.js'
 import type { EventBus } from '../bus.js'
+import { LaneWorkers } from '../lane-workers.js'
 import type { AttemptFailure, Delivery, WebhookOutbox } from './outbox.js'
 
 export interface DispatcherOptions {
@@ -13,6 +14,10 @@ export interface DispatcherOptions {
   concurrency: number
   /** Delivered rows older than this are pruned (0 = keep forever). */
   keepMs: number
+  /** Address policy for receivers (WEBHOOK_ALLOW_PRIVATE=false); undefined allows any address. */
+  policy?: AddressPolicy
+  /** Deliveries that may only reach public addresses (webhooks set by a scoped API key). */
+  publicOnlyFor?: (d: Delivery) => boolean
 }
 
 export interface DispatcherHooks {
@@ -20,20 +25,33 @@ export interface DispatcherHooks {
   failed(d: Delivery): void
 }
 
-const SNIPPET = 500
-const PRUNE_EVERY_MS = 60 * 60 * 1000
+const SNIPPET = 200
+const SETTING = 'WEBHOOK_ALLOW_PRIVATE'
+/** What a refusal names when the webhook was set by a scoped API key. */
+const SCOPED = 'a scoped API key (public addresses only)'
+
+/** The receiver's answer as a short line of plain text: tags, scripts and control characters gone. */
+export function answerExcerpt(raw: string): string {
+  const text = raw.slice(0, 64 * 1024) // bounds the regex work on a huge answer
+    .replace(/<(script|style)\b[\s\S]*?(<\/\1\s*>|$)/gi, ' ')
+    .replace(/<!--[\s\S]*?(-->|$)/g, ' ')
+    .replace(/<[^>]*>?/g, ' ')
+    .replace(/&(nbsp|amp|lt|gt|quot|#39);/g, (_m, e: string) => ({ nbsp: ' ', amp: '&', lt: '‹', gt: '›', quot: '"', '#39': "'" })[e] ?? ' ')
+    .replace(/[\u0000-\u001f\u007f-\u009f\s]+/g, ' ')
+    .trim()
+  return text.length > SNIPPET ? `${text.slice(0, SNIPPET - 1)}…` : text
+}
 
 type Outcome = { ok: true; status: number; answer: string } | ({ ok: false } & AttemptFailure)
 
 export class WebhookDispatcher {
-  private readonly active = new Set<string>()
   private readonly aborts = new Set<AbortController>()
-  private running = false
-  private scanQueued = false
-  private timer?: NodeJS.Timeout
-  private pruneTimer?: NodeJS.Timeout
-  private readonly httpAgent = new HttpAgent({ keepAlive: true })
-  private readonly httpsAgent = new HttpsAgent({ keepAlive: true })
+  private readonly lanes: LaneWorkers<Delivery, Outcome>
+  private readonly httpAgent: HttpAgent
+  private readonly httpsAgent: HttpsAgent
+  /** For webhooks set by a scoped API key: public addresses only, whatever WEBHOOK_ALLOW_PRIVATE says. */
+  private readonly publicHttpAgent: HttpAgent
+  private readonly publicHttpsAgent: HttpsAgent
 
   constructor(
     private readonly outbox: WebhookOutbox,
@@ -41,80 +59,42 @@ export class WebhookDispatcher {
     private readonly logger: Logger,
     private readonly opts: DispatcherOptions,
     private readonly hooks: DispatcherHooks,
-  ) {}
+  ) {
+    // No redirects are followed (maxRedirects: 0), so the one connection per attempt is the only hop.
+    const lookup = opts.policy ? { lookup: guardedLookup(opts.policy, SETTING) } : {}
+    this.httpAgent = new HttpAgent({ keepAlive: true, ...lookup })
+    this.httpsAgent = new HttpsAgent({ keepAlive: true, ...lookup })
+    const strict = { lookup: guardedLookup(publicOnly, SCOPED) }
+    this.publicHttpAgent = new HttpAgent({ keepAlive: true, ...strict })
+    this.publicHttpsAgent = new HttpsAgent({ keepAlive: true, ...strict })
+    this.lanes = new LaneWorkers(outbox, { send: (d) => this.send(d), settle: (d, o) => this.settle(d, o) }, logger, {
+      name: 'webhook', concurrency: opts.concurrency, keepMs: opts.keepMs,
+    })
+  }
 
   /** Starts sending; pending rows left by an earlier run (or a crash) go first. */
   start(): void {
-    if (this.running) return
-    this.running = true
-    this.prune()
-    this.pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS)
-    this.pruneTimer.unref()
-    this.kick()
+    this.lanes.start()
   }
 
   /** Stops timers and aborts requests in flight; their rows stay pending for the next start. */
   async stop(): Promise<void> {
-    this.running = false
-    clearTimeout(this.timer)
-    clearInterval(this.pruneTimer)
+    this.lanes.stop()
     for (const a of this.aborts) a.abort()
     this.httpAgent.destroy()
     this.httpsAgent.destroy()
+    this.publicHttpAgent.destroy()
+    this.publicHttpsAgent.destroy()
   }
 
   /** New rows were queued: start their lanes unless a worker already runs there. */
   notify(deliveries: Delivery[]): void {
-    if (deliveries.some((d) => !this.active.has(d.lane))) this.kick()
+    this.lanes.notify(deliveries)
   }
 
-  /** Looks for due lanes soon (coalesced: a burst of events costs one scan). */
+  /** Looks for due lanes soon (e.g. after a replay). */
   kick(): void {
-    if (!this.running || this.scanQueued) return
-    this.scanQueued = true
-    setImmediate(() => {
-      this.scanQueued = false
-      this.scan()
-    })
-  }
-
-  private scan(): void {
-    if (!this.running) return
-    clearTimeout(this.timer)
-    this.timer = undefined
-    const now = Date.now()
-    let wakeAt = Infinity
-    for (const head of this.outbox.heads()) {
-      if (this.active.has(head.lane)) continue
-      if (head.nextAt > now) {
-        wakeAt = Math.min(wakeAt, head.nextAt)
-        continue
-      }
-      if (this.active.size >= this.opts.concurrency) break // a finishing worker kicks again
-      void this.work(head.lane)
-    }
-    if (wakeAt !== Infinity) {
-      this.timer = setTimeout(() => this.kick(), Math.max(0, wakeAt - Date.now()))
-      this.timer.unref()
-    }
-  }
-
-  private async work(lane: string): Promise<void> {
-    this.active.add(lane)
-    try {
-      while (this.running) {
-        const d = this.outbox.head(lane)
-        if (!d || d.nextAt > Date.now()) break
-        const outcome = await this.send(d)
-        if (!this.running) break // aborted by stop(): the row stays pending, untouched
-        if (!this.settle(d, outcome)) break
-      }
-    } catch (err) {
-      this.logger.error({ err: String(err) }, 'webhook lane worker failed')
-    } finally {
-      this.active.delete(lane)
-      this.kick()
-    }
+    this.lanes.kick()
   }
 
   /** Records the outcome; true when the lane may go on with its next row. */
@@ -146,6 +126,9 @@ export class WebhookDispatcher {
     const abort = new AbortController()
     this.aborts.add(abort)
     try {
+      const strict = this.opts.publicOnlyFor?.(d) ?? false
+      if (this.opts.policy) assertHostAllowed(new URL(d.url).hostname, this.opts.policy, SETTING) // sockets skip lookup for literal IPs
+      if (strict) assertHostAllowed(new URL(d.url).hostname, publicOnly, SCOPED)
       const res = await axios.post<string>(d.url, d.body, {
         headers: {
           'content-type': 'application/json',
@@ -162,10 +145,10 @@ export class WebhookDispatcher {
         transformRequest: [(data: string) => data],
         transformResponse: [(data: string) => data],
         validateStatus: () => true,
-        httpAgent: this.httpAgent,
-        httpsAgent: this.httpsAgent,
+        httpAgent: strict ? this.publicHttpAgent : this.httpAgent,
+        httpsAgent: strict ? this.publicHttpsAgent : this.httpsAgent,
       })
-      const answer = typeof res.data === 'string' ? res.data.slice(0, SNIPPET) : ''
+      const answer = typeof res.data === 'string' ? answerExcerpt(res.data) : ''
       if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, answer }
       return { ok: false, status: res.status, error: `HTTP ${res.status}`, answer }
     } catch (err) {
@@ -173,15 +156,6 @@ export class WebhookDispatcher {
       return { ok: false, error: e.code ? `${e.code}: ${e.message ?? ''}`.trim() : (e.message ?? String(err)) }
     } finally {
       this.aborts.delete(abort)
-    }
-  }
-
-  private prune(): void {
-    if (this.opts.keepMs <= 0) return
-    try {
-      this.outbox.prune(Date.now() - this.opts.keepMs)
-    } catch (err) {
-      this.logger.warn({ err: String(err) }, 'pruning delivered webhooks failed')
     }
   }
 }

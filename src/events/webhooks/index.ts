@@ -10,6 +10,7 @@ import { WebhookDispatcher } from './dispatcher.js'
 import { WebhookOutbox } from './outbox.js'
 import { routeEventsToOutbox } from './router.js'
 import { WebhookTargets } from './targets.js'
+import { publicOnly, urlRefusal } from '../../util/net-guard.js'
 
 export interface WebhookDeps {
   db: Db
@@ -17,7 +18,7 @@ export interface WebhookDeps {
   logger: Logger
   metrics?: Metrics
   config: Pick<Config, 'webhook' | 'webhookSecret' | 'webhookEvents' | 'webhookRetryBaseMs' | 'webhookRetryCapMs'
-    | 'webhookMaxAttempts' | 'webhookTimeoutMs' | 'webhookConcurrency' | 'webhookKeepDays'>
+    | 'webhookMaxAttempts' | 'webhookTimeoutMs' | 'webhookConcurrency' | 'webhookKeepDays'> & Partial<Pick<Config, 'webhookAllowPrivate'>>
   ownJid(token: string): string | undefined
 }
 
@@ -25,6 +26,8 @@ export interface Webhooks {
   targets: WebhookTargets
   outbox: WebhookOutbox
   dispatcher: WebhookDispatcher
+  /** Why a receiver URL is refused under WEBHOOK_ALLOW_PRIVATE=false (checked again on every delivery), or undefined. */
+  urlRefusal(url: string, scoped: boolean): Promise<string | undefined>
   /** Starts delivering (call once the app listens); pending rows of earlier runs resume. */
   start(): void
   /** Stops timers and requests and unsubscribes from the bus; queued rows stay for the next start. */
@@ -48,8 +51,10 @@ export function createWebhooks(deps: WebhookDeps): Webhooks {
       },
     })
   }
+  const policy = config.webhookAllowPrivate === false ? publicOnly : undefined
   const dispatcher = new WebhookDispatcher(outbox, deps.bus, deps.logger, {
-    timeoutMs: config.webhookTimeoutMs, concurrency: config.webhookConcurrency, keepMs: config.webhookKeepDays * 86_400_000,
+    timeoutMs: config.webhookTimeoutMs, concurrency: config.webhookConcurrency, keepMs: config.webhookKeepDays * 86_400_000, policy,
+    publicOnlyFor: (d) => targets.publicOnly(d.token, d.url),
   }, {
     delivered: (d) => delivered?.inc({ event: d.event }),
     failed: (d) => {
@@ -63,6 +68,10 @@ export function createWebhooks(deps: WebhookDeps): Webhooks {
   })
   return {
     targets, outbox, dispatcher,
+    urlRefusal: async (url, scoped) => {
+      if (scoped) return urlRefusal(url, publicOnly, 'a scoped API key (public addresses only)')
+      return policy ? urlRefusal(url, policy, 'WEBHOOK_ALLOW_PRIVATE') : undefined
+    },
     start: () => dispatcher.start(),
     stop: async () => {
       unsubscribe()

@@ -10,6 +10,7 @@ import type { Messenger } from '../../messaging/messenger.js'
 import { uniqueName } from '../../messaging/temp-files.js'
 import { downloadRules } from '../../messaging/validators.js'
 import { MAX_FORM_FIELDS } from '../body-parsers.js'
+import { scopeOf } from '../scope.js'
 import { defineRoutes } from '../route.js'
 
 /** Fields a multipart form can only carry as text; JSON in them is parsed (number arrays, delay). */
@@ -61,7 +62,16 @@ function parseJsonFields(req: Request): void {
 export const uploadOf = (req: Request) =>
   req.file ? { path: req.file.path, size: req.file.size, mimetype: req.file.mimetype, originalName: req.file.originalname } : undefined
 
-const quoteHeader = (name: string) => name.replace(/["\\\r\n]/g, '_')
+/**
+ * RFC 6266 Content-Disposition: an ASCII fallback (`filename`, anything outside printable ASCII,
+ * quotes and backslashes become `_`) and the exact UTF-8 name in `filename*` (RFC 8187 encoding).
+ */
+export function attachmentHeader(fileName: string): string {
+  const fallback = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_').slice(0, 200) || 'download'
+  // Lone surrogates (possible in a caller's message JSON) would make encodeURIComponent throw.
+  const exact = encodeURIComponent(fileName.replace(/[\uD800-\uDFFF]/gu, '\uFFFD')).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${exact}`
+}
 
 export function mediaRoutes(messenger: Messenger) {
   return defineRoutes([
@@ -73,14 +83,20 @@ export function mediaRoutes(messenger: Messenger) {
       produces: ['application/octet-stream'],
       validators: downloadRules(),
       handler: async (req, res) => {
-        const d = await messenger.downloadMedia(req.body as Record<string, unknown>)
-        res.setHeader('Content-Type', d.mimetype)
-        res.setHeader('Content-Disposition', `attachment; filename="${quoteHeader(d.fileName)}"; filename*=UTF-8''${encodeURIComponent(d.fileName)}`)
-        res.setHeader('X-Content-Type-Options', 'nosniff')
+        const d = await messenger.downloadMedia(req.body as Record<string, unknown>, { publicOnly: !scopeOf(req).admin })
+        try {
+          res.setHeader('Content-Type', /^[\x20-\x7e]+$/.test(d.mimetype) ? d.mimetype : 'application/octet-stream')
+          res.setHeader('Content-Disposition', attachmentHeader(d.fileName))
+          res.setHeader('X-Content-Type-Options', 'nosniff')
+        } catch (err) {
+          d.stream.destroy() // the open download must not outlive a request that failed before piping
+          throw err
+        }
         try {
           await pipeline(d.stream, res)
         } catch {
-          // The client went away or the download failed mid-way: headers are out, so just end it.
+          // The client went away or the download failed mid-way: headers are out, so end both sides.
+          d.stream.destroy()
           res.destroy()
         }
       },

@@ -96,6 +96,7 @@ export function sandboxRoutes(gw: GatewayApp, sim: Simulator) {
     {
       method: 'post',
       path: '/sandbox/contacts/:number/send',
+      largeBody: true,
       tag: 'Sandbox',
       summary: 'The contact sends a text or a media message to the instance\'s account',
       validators: [

@@ -46,6 +46,7 @@ export function schedulerRoutes(scheduler: Scheduler) {
     {
       method: 'post',
       path: '/whatsapp/scheduler/add-scheduler',
+      largeBody: true, // a sendMedia job may carry base64
       tag: 'Scheduler',
       summary: 'Add a job {id, token, type, data, time, timezone?}; 409 when the id exists; answers the token\'s jobs',
       validators: jobFields(),
@@ -54,6 +55,7 @@ export function schedulerRoutes(scheduler: Scheduler) {
     {
       method: 'post',
       path: '/whatsapp/scheduler/update-scheduler',
+      largeBody: true,
       tag: 'Scheduler',
       summary: 'Replace the job with the same id (404 when there is none); answers the token\'s jobs',
       validators: jobFields(),

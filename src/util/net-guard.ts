@@ -3,12 +3,13 @@
 // runs on the addresses DNS returns, inside the socket's own lookup, so a name that resolves
 // differently on the second query (DNS rebinding) is still caught.
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns'
+import { lookup as dnsLookupAll } from 'node:dns/promises'
 import { BlockList, isIP } from 'node:net'
 
 export class BlockedAddressError extends Error {
   readonly code = 'E_BLOCKED_ADDRESS'
-  constructor(readonly host: string, readonly address: string, readonly reason: string) {
-    super(`${host} resolves to ${address} (${reason}); private addresses are refused (set MEDIA_ALLOW_PRIVATE=true to allow them)`)
+  constructor(readonly host: string, readonly address: string, readonly reason: string, setting = 'MEDIA_ALLOW_PRIVATE') {
+    super(`${host} resolves to ${address} (${reason}); private addresses are refused (set ${setting}=true to allow them)`)
   }
 }
 
@@ -115,25 +116,25 @@ export const allowAll: AddressPolicy = () => null
 export const stripBrackets = (host: string) => (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host)
 
 /** Checks a literal-IP hostname up front (sockets skip `lookup` for literals). */
-export function assertHostAllowed(hostname: string, policy: AddressPolicy): void {
+export function assertHostAllowed(hostname: string, policy: AddressPolicy, setting?: string): void {
   const host = stripBrackets(hostname)
   if (isIP(host)) {
     const reason = policy(host)
-    if (reason) throw new BlockedAddressError(host, host, reason)
+    if (reason) throw new BlockedAddressError(host, host, reason, setting)
   }
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void
 
 /** A `dns.lookup` replacement for net/tls connect options that refuses blocked addresses. */
-export function guardedLookup(policy: AddressPolicy) {
+export function guardedLookup(policy: AddressPolicy, setting?: string) {
   return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, [])
       const list = addresses as LookupAddress[]
       for (const a of list) {
         const reason = policy(a.address)
-        if (reason) return callback(new BlockedAddressError(hostname, a.address, reason) as NodeJS.ErrnoException, [])
+        if (reason) return callback(new BlockedAddressError(hostname, a.address, reason, setting) as NodeJS.ErrnoException, [])
       }
       if (!list.length) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), [])
       if (options.all) return callback(null, list)
@@ -148,4 +149,30 @@ export function findBlocked(err: unknown): BlockedAddressError | undefined {
     if (e instanceof BlockedAddressError) return e
   }
   return undefined
+}
+
+/**
+ * Why `rawUrl`'s host may not be reached under `policy` (literal, or every address DNS gives now),
+ * or undefined. For early refusal at configuration time; connections are checked again anyway.
+ */
+export async function urlRefusal(rawUrl: string, policy: AddressPolicy, setting?: string): Promise<string | undefined> {
+  let host: string
+  try {
+    host = stripBrackets(new URL(rawUrl).hostname)
+  } catch {
+    return 'is not a valid URL'
+  }
+  try {
+    assertHostAllowed(host, policy, setting)
+    if (isIP(host)) return undefined
+    const addresses = await dnsLookupAll(host, { all: true })
+    for (const a of addresses) {
+      const reason = policy(a.address)
+      if (reason) return new BlockedAddressError(host, a.address, reason, setting).message
+    }
+    return undefined
+  } catch (err) {
+    if (err instanceof BlockedAddressError) return err.message
+    return undefined // unresolvable now: delivery retries and is checked then
+  }
 }
