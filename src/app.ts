@@ -30,6 +30,8 @@ import { SqliteAuthStore, type AuthStore } from './sessions/auth-state.js'
 import { SessionManager } from './sessions/manager.js'
 import { SqliteInstanceSettings } from './sessions/instance-settings.js'
 import { bridgeSocketEvents } from './sessions/event-bridge.js'
+import { callRejecter, CallSettingsStore } from './sessions/calls.js'
+import { callRoutes } from './http/routes/calls.js'
 import { createWebhooks, type Webhooks } from './events/webhooks/index.js'
 import { createAmqp, type AmqpSink } from './events/amqp/index.js'
 import { storeRoutes } from './http/routes/store.js'
@@ -120,13 +122,18 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   const db = openDatabase(config.dataDir)
   const store = config.store ? (opts.store ?? new SqliteStore(db)) : undefined
   const storeObserver = store ? new StoreObserver(store, logger) : undefined
+  const callSettings = new CallSettingsStore(db, { reject: config.rejectCalls, message: config.rejectCallsMessage })
   const sessions = new SessionManager({
     authStore: opts.authStore ?? new SqliteAuthStore(config.credentialsDir),
     bus,
     logger,
     // Baileys events → bus (messages, receipts, groups); Socket.IO and webhooks forward the bus.
     // The store listens first, so a message is stored before the bus announces it.
-    observers: [...(storeObserver ? [storeObserver] : []), { attach: (token, sock) => bridgeSocketEvents(token, sock, bus) }],
+    observers: [
+      ...(storeObserver ? [storeObserver] : []),
+      { attach: (token, sock) => bridgeSocketEvents(token, sock, bus, logger) },
+      callRejecter(callSettings, logger),
+    ],
     getMessage: store ? storeGetMessage(store) : undefined,
     onCredsWriteError: () => credsWriteFailures.inc(), // called only once sockets run, after the counter exists
     pairingConcurrency: config.pairingConcurrency,
@@ -140,7 +147,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
       reconnectBaseMs: config.reconnectBaseMs,
       reconnectCapMs: config.reconnectCapMs,
       watchdogMs: config.watchdogSeconds * 1000,
-      syncHistory: sandbox ? false : config.syncHistory,
+      syncHistory: config.syncHistory, // the sandbox links like production: the simulated phone pushes history
       waWebSocketUrl: endpoint.wsUrl,
       fetchAgent: endpoint.caPem ? new Agent({ ca: endpoint.caPem, keepAlive: true }) : undefined,
       caPem: endpoint.caPem,
@@ -150,6 +157,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   const metrics = createMetrics(bus, sessions)
   const credsWriteFailures = metrics.counter('wa_creds_write_failures_total', 'creds.json saves that failed (disk full, permission)')
   storeObserver?.wipeOnLogout(bus)
+  storeObserver?.learnIdentities(bus) // before webhooks and Socket.IO subscribe: merged chats first, then the news
   const webhooks = createWebhooks({ db, bus, logger, metrics, config, ownJid: (t) => sessions.get(t)?.user?.id })
   const amqpUrl = config.amqpUrl
   const amqp = amqpUrl ? createAmqp({ db, bus, logger, metrics, config: { ...config, amqpUrl } }) : undefined
@@ -158,7 +166,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
     findMessage: store ? (token, id) => store.findMessage(token, id) : undefined,
   })
   await messenger.clearTemp() // before listening: no upload of a live request can be in there yet
-  const routes: RouteDef[] = [...instanceRoutes(sessions)]
+  const routes: RouteDef[] = [...instanceRoutes(sessions), ...callRoutes(callSettings)]
   routes.push(...messageRoutes(messenger, config), ...mediaRoutes(messenger), ...bulkRoutes(messenger))
   routes.push(...groupRoutes(new GroupService(sessions)))
   const scheduler = new Scheduler({
@@ -167,7 +175,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   })
   await scheduler.load() // a malformed scheduler.json is kept aside here, before anything can overwrite it
   routes.push(...schedulerRoutes(scheduler))
-  routes.push(...storeRoutes({ store, instanceKnown: (t) => sessions.get(t) !== undefined }))
+  routes.push(...storeRoutes({ store, instanceKnown: (t) => sessions.get(t) !== undefined, ownUser: (t) => sessions.get(t)?.user }))
   routes.push(...webhookRoutes({ targets: webhooks.targets, outbox: webhooks.outbox, kick: () => webhooks.dispatcher.kick(), urlRefusal: webhooks.urlRefusal }))
 
   // Socket.IO wraps the 'request' listeners present when it attaches and calls them only for

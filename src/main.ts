@@ -4,6 +4,7 @@ import { createApp, type AppOptions, type GatewayApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config/index.js'
 import { routeConsoleToLogger } from './console-capture.js'
 import { installProcessGuards } from './process-guards.js'
+import { warnIfUnsupportedNode } from './util/runtime.js'
 
 export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   try {
@@ -52,6 +53,7 @@ export async function runGateway(opts: AppOptions): Promise<GatewayApp> {
 
 const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '')
 if (isEntry) {
+  warnIfUnsupportedNode()
   const config = loadConfigOrExit()
   if (config.sandbox) {
     console.error('WA_SANDBOX=true: use `npm run sandbox`, which starts the simulator beside the gateway')

@@ -14,6 +14,7 @@ const STARTER_CONTACTS = [
   { number: '15550100001', name: 'Alice (echo)', echo: true },
   { number: '15550100002', name: 'Bob (echo)', echo: true },
   { number: '15550100003', name: 'Carol' },
+  { number: '15550100004', name: 'Dana (hidden number, echo)', hidePhone: true, echo: true },
   { number: '15550100009', name: 'Not on WhatsApp', onWhatsApp: false },
 ]
 
@@ -36,7 +37,7 @@ const port = (gateway.server.address() as { port: number }).port
 const say = (line: string) => process.stdout.write(line + '\n')
 say(`\nSandbox ready: dashboard http://localhost:${port}/  (simulated WhatsApp at ${sim.wsUrl})`)
 say('Simulated contacts:')
-for (const c of sim.contacts()) say(`  ${c.number}  ${c.name}${c.onWhatsApp ? '' : '  (not on WhatsApp)'}`)
+for (const c of sim.contacts()) say(`  ${c.number}  ${c.name}${c.onWhatsApp ? '' : '  (not on WhatsApp)'}${c.hidePhone ? `  (writes as ${c.lid})` : ''}`)
 say(`Sandbox state (apart from npm start's): ${config.dataDir}, credentials in ${config.credentialsDir}`)
 say('Pair an instance: POST /api/whatsapp/create-instance {token}, then POST /api/sandbox/scan {token}')
 say('  (or create it with {token, phone} and POST /api/sandbox/pair {token, code})\n')

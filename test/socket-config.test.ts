@@ -15,7 +15,7 @@ import { definedOnly } from '../src/util/defined.js'
 const auth = { creds: initAuthCreds(), keys: { get: async () => ({}), set: async () => undefined } }
 
 test('unset settings are absent, so Baileys keeps its defaults (wss://web.whatsapp.com/ws/chat)', () => {
-  const cfg = socketConfig({ auth, logger: pino({ level: 'silent' }), syncHistory: true, getMessage: async () => undefined })
+  const cfg = socketConfig({ auth, logger: pino({ level: 'silent' }), syncHistory: 'recent', getMessage: async () => undefined })
   for (const [key, value] of Object.entries(cfg)) assert.notEqual(value, undefined, `option ${key} is undefined`)
   for (const key of ['waWebSocketUrl', 'qrTimeout', 'fetchAgent']) assert.equal(key in cfg, false, `${key} must be absent`)
   const merged = { ...DEFAULT_CONNECTION_CONFIG, ...cfg }
@@ -27,7 +27,7 @@ test('unset settings are absent, so Baileys keeps its defaults (wss://web.whatsa
 
 test('settings that are given reach Baileys', () => {
   const cfg = socketConfig({
-    auth, logger: pino({ level: 'silent' }), syncHistory: false, getMessage: async () => undefined,
+    auth, logger: pino({ level: 'silent' }), syncHistory: 'off', getMessage: async () => undefined,
     waWebSocketUrl: 'ws://127.0.0.1:1/ws', qrTimeoutMs: 5000,
   })
   assert.equal(cfg.waWebSocketUrl, 'ws://127.0.0.1:1/ws')

@@ -84,7 +84,11 @@ function reportsFor(pred: (r: GatewayEvents['webhook-delivery']) => boolean, cou
 let n = 0
 const emitMessage = (token: string, chat: string) => {
   const key = { remoteJid: chat, fromMe: false, id: `ID${++n}` }
-  bus.emit('message-upsert', { token, key, type: 'notify', message: { key, message: { conversation: `text ${n}` }, messageTimestamp: 1700000000 + n } })
+  const person = { jid: chat, phone: chat.split('@')[0]!, lid: null, name: null }
+  bus.emit('message-upsert', {
+    token, key, type: 'notify', message: { key, message: { conversation: `text ${n}` }, messageTimestamp: 1700000000 + n },
+    chat: { ...person, isGroup: false }, sender: person,
+  })
   return key.id
 }
 

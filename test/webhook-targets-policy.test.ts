@@ -57,7 +57,8 @@ function setup(allowPrivate: boolean, globalUrl?: string) {
   })
   const emit = (token: string) => {
     const key = { remoteJid: 'a@s.whatsapp.net', fromMe: false, id: `ID-${token}` }
-    bus.emit('message-upsert', { token, key, type: 'notify', message: { key, message: { conversation: 'hi' } } } as GatewayEvents['message-upsert'])
+    const a = { jid: 'a@s.whatsapp.net', phone: null, lid: null, name: null }
+    bus.emit('message-upsert', { token, key, type: 'notify', message: { key, message: { conversation: 'hi' } }, chat: { ...a, isGroup: false }, sender: a })
   }
   const close = async () => {
     await webhooks.stop()

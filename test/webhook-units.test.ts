@@ -141,14 +141,16 @@ describe('outbox state machine', () => {
 })
 
 describe('payload and targets', () => {
-  test('message body is the seed\'s {token, key, message} plus event; binary becomes base64', () => {
+  test('message body is the seed\'s {token, key, message} plus event, chat, sender; binary becomes base64', () => {
     const key = { remoteJid: '62811@s.whatsapp.net', fromMe: false, id: 'ABC' }
+    const sender = { jid: '62811@s.whatsapp.net', phone: '62811', lid: '777@lid', name: 'Ann' }
     const body = webhookBody('message-upsert', {
-      token: 't1', key, type: 'notify',
+      token: 't1', key, type: 'notify', chat: { ...sender, isGroup: false }, sender,
       message: { key, message: { imageMessage: { mediaKey: new Uint8Array([1, 2, 3]) } }, messageTimestamp: { low: 5, high: 0, unsigned: true } as unknown as number },
     })
     const parsed = JSON.parse(body) as Record<string, unknown>
-    assert.deepEqual(Object.keys(parsed), ['event', 'token', 'key', 'message'])
+    assert.deepEqual(Object.keys(parsed), ['event', 'token', 'key', 'message', 'chat', 'sender'])
+    assert.deepEqual(parsed.sender, sender)
     assert.equal(parsed.event, 'message-upsert')
     const msg = parsed.message as { message: { imageMessage: { mediaKey: unknown } }; messageTimestamp: unknown }
     assert.deepEqual(msg.message.imageMessage.mediaKey, { type: 'Buffer', data: 'AQID' })

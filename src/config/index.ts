@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ALL_EVENTS } from '../events/bus.js'
+import type { SyncHistoryMode } from '../sessions/history-mode.js'
 import { writeFileAtomicSync } from '../util/atomic-write.js'
 
 export interface Config {
@@ -47,8 +48,11 @@ export interface Config {
   reconnectCapMs: number
   /** Seconds without a frame before an open instance is probed (and restarted if the probe fails); 0 = off. */
   watchdogSeconds: number
-  /** Ask WhatsApp for recent history on first login (feeds the store); off in sandbox mode. */
-  syncHistory: boolean
+  /** SYNC_HISTORY: how much chat history the phone sends on link (docs/history.md) */
+  syncHistory: SyncHistoryMode
+  /** REJECT_CALLS: reject incoming calls (instances may override); REJECT_CALLS_MESSAGE: text sent to the caller */
+  rejectCalls: boolean
+  rejectCallsMessage?: string
   qrMaxRefreshes: number
   /** How long each QR lives before Baileys shows the next one (unset: WhatsApp Web's 60 s, then 20 s). */
   qrTimeoutMs?: number
@@ -111,6 +115,16 @@ function bool(env: Env, name: string, def: boolean): boolean {
   if (['true', '1', 'yes', 'on'].includes(raw)) return true
   if (['false', '0', 'no', 'off'].includes(raw)) return false
   throw new ConfigError(name, `must be true or false, got "${raw}"`)
+}
+
+/** off | recent (default) | full; the old true/false still mean recent/off. */
+function syncHistoryMode(env: Env, name: string): SyncHistoryMode {
+  const raw = str(env, name)?.toLowerCase()
+  if (raw === undefined) return 'recent'
+  if (raw === 'off' || raw === 'recent' || raw === 'full') return raw
+  if (['true', '1', 'yes', 'on'].includes(raw)) return 'recent'
+  if (['false', '0', 'no'].includes(raw)) return 'off'
+  throw new ConfigError(name, `must be off, recent or full, got "${raw}"`)
 }
 
 /** A comma list of bus event names a webhook may receive (webhook-delivery itself would loop), or '*'. */
@@ -245,7 +259,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     reconnectBaseMs: int(env, 'RECONNECT_BASE_MS', 1000, 1, 600_000),
     reconnectCapMs: int(env, 'RECONNECT_CAP_MS', 60_000, 1, 3_600_000),
     watchdogSeconds: int(env, 'WATCHDOG_SECONDS', 90, 0, 86_400),
-    syncHistory: bool(env, 'SYNC_HISTORY', !sandbox),
+    syncHistory: syncHistoryMode(env, 'SYNC_HISTORY'),
+    rejectCalls: bool(env, 'REJECT_CALLS', false),
+    rejectCallsMessage: str(env, 'REJECT_CALLS_MESSAGE'),
     qrMaxRefreshes: int(env, 'QR_MAX_REFRESHES', 5, 1, 100),
     qrTimeoutMs: str(env, 'QR_TIMEOUT_MS') === undefined ? undefined : int(env, 'QR_TIMEOUT_MS', 0, 100, 600_000),
     pairingConcurrency: int(env, 'PAIRING_CONCURRENCY', 8, 1, 256),

@@ -1,6 +1,9 @@
 // Typed in-process event bus: sessions and messaging publish, and each subscriber (Socket.IO,
 // store, webhooks, metrics) knows nothing of the others.
 import { EventEmitter } from 'node:events'
+import type { ChatIdentity, PersonIdentity } from '../util/identity.js'
+
+export type { ChatIdentity, PersonIdentity } from '../util/identity.js'
 
 export type SessionState = 'connecting' | 'qr' | 'open' | 'closed' | 'logged-out' | 'failed'
 
@@ -24,11 +27,19 @@ export interface GatewayEvents {
   'connection-state': { token: string; state: SessionState; user?: SessionUser; reason?: string; statusCode?: number }
   'connection-open': { token: string; user: SessionUser; ppUrl: string | null }
   'logged-out': { token: string; reason: string }
-  /** Every incoming or outgoing message (the seed's `message-upsert`). */
-  'message-upsert': { token: string; key: WireMessage['key']; message: WireMessage; type: 'notify' | 'append' }
+  /**
+   * Every incoming or outgoing message (the seed's `message-upsert`), plus who it is from and which
+   * chat it is in. `key.remoteJid` is the phone jid whenever the number is known (see docs/identities.md).
+   */
+  'message-upsert': {
+    token: string; key: WireMessage['key']; message: WireMessage; type: 'notify' | 'append'
+    chat: ChatIdentity; sender: PersonIdentity
+  }
   /** Status changes of messages (delivered, read, played) and edits. */
   'message-update': { token: string; key: WireMessage['key']; update: Record<string, unknown> }
   'message-receipt': { token: string; key: WireMessage['key']; receipt: Record<string, unknown> }
+  /** A voice/video call to the account: offer, then timeout / reject / terminate / accept. */
+  call: { token: string; id: string; from: Omit<PersonIdentity, 'name'>; status: string; isVideo: boolean; isGroup: boolean }
   'group-update': { token: string; id: string; action: string; participants?: string[]; author?: string; update?: Record<string, unknown> }
   'send-progress': { token: string; batchId: string; done: number; total: number; sent: number; failed: number; lastResult: { number: string; ok: boolean; id?: string; error?: string } }
   'send-complete': { token: string; batchId: string; total: number; sent: number; failed: number }
@@ -65,6 +76,6 @@ export class EventBus {
 
 export const ALL_EVENTS: GatewayEventName[] = [
   'qrcode', 'pairing-code', 'qr-timeout', 'connection-state', 'connection-open', 'logged-out',
-  'message-upsert', 'message-update', 'message-receipt', 'group-update', 'send-progress', 'send-complete',
+  'message-upsert', 'message-update', 'message-receipt', 'call', 'group-update', 'send-progress', 'send-complete',
   'scheduler-run', 'webhook-delivery',
 ]

@@ -4,11 +4,11 @@ import type { Logger } from '../logger.js'
 import { jsonReplacer } from '../store/serialize.js'
 import type { EventBus, GatewayEventName, GatewayEvents } from './bus.js'
 
-/** The JSON body: the seed's {token, key, message} plus `event` for messages; {event, token, …payload} otherwise. */
+/** The JSON body: the seed's {token, key, message} plus `event`, `chat`, `sender` for messages; {event, token, …payload} otherwise. */
 export function webhookBody<E extends GatewayEventName>(event: E, payload: GatewayEvents[E]): string {
   if (event === 'message-upsert') {
     const p = payload as GatewayEvents['message-upsert']
-    return JSON.stringify({ event, token: p.token, key: p.key, message: p.message }, jsonReplacer)
+    return JSON.stringify({ event, token: p.token, key: p.key, message: p.message, chat: p.chat, sender: p.sender }, jsonReplacer)
   }
   return JSON.stringify({ event, ...payload }, jsonReplacer)
 }

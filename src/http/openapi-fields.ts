@@ -74,7 +74,9 @@ function passes(fn: NonNullable<ContextItemShape['validator']>, value: unknown, 
 /** The message a validator throws for a missing value ("type or mimetype is required"). */
 function thrownFor(fn: NonNullable<ContextItemShape['validator']>, value: unknown): string | undefined {
   try {
-    fn(value, FAKE_META)
+    const r = fn(value, FAKE_META)
+    // An async validator's verdict is unknown here; its rejection must not go unhandled.
+    if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).then(() => undefined, () => undefined)
   } catch (err) {
     return err instanceof Error ? err.message : undefined
   }

@@ -22,6 +22,12 @@ const MEDIA_KEYS = ['imageMessage', 'videoMessage', 'audioMessage', 'documentMes
 interface MediaFields { mimetype?: string | null; fileName?: string | null; fileLength?: number | Long | string | null; url?: string | null; directPath?: string | null; mediaKey?: unknown }
 interface Long { toString(): string }
 
+/** 404 / 410 from the media host: the blob is gone (WhatsApp keeps media for a limited time). */
+const isGone = (err: unknown): boolean => {
+  const status = (err as { output?: { statusCode?: number } } | undefined)?.output?.statusCode
+  return status === 404 || status === 410
+}
+
 /** Sandbox only: the simulator's media host and the CA of its self-signed certificate. */
 export interface TrustedMediaHost {
   /** 'host:port'; without it only the CA is trusted and the address policy applies to every host. */
@@ -47,8 +53,13 @@ export class MediaDownloader {
     this.checkHost(media)
     let stream: Readable
     try {
-      stream = await downloadMediaMessage(msg, 'stream', { options: { dispatcher: this.agent } as RequestInit }, {
-        logger: this.logger, reuploadRequest: (m) => sock.updateMediaMessage(m),
+      stream = await this.fetch(msg).catch(async (err: unknown) => {
+        if (!isGone(err)) throw err
+        // Expired on the CDN: ask the phone to upload it again, then fetch the new copy. (rc14's own
+        // reuploadRequest hook never fires: it tests `error.status`, which its Boom errors lack.)
+        this.logger.info({ id: msg.key.id }, 'media expired; asking the phone to re-upload it')
+        await sock.refreshMediaConn(false) // the new URL is built on the media host of the current media_conn
+        return this.fetch(await sock.updateMediaMessage(msg))
       })
     } catch (err) {
       throw this.explain(err)
@@ -58,6 +69,10 @@ export class MediaDownloader {
     const fileName = media.fileName || `${msg.key.id ?? 'media'}.${ext}`
     const size = media.fileLength === null || media.fileLength === undefined ? undefined : Number(media.fileLength.toString())
     return { stream, mimetype, fileName, size: Number.isFinite(size) ? size : undefined }
+  }
+
+  private fetch(msg: WAMessage): Promise<Readable> {
+    return downloadMediaMessage(msg, 'stream', { options: { dispatcher: this.agent } as RequestInit })
   }
 
   /** The host Baileys will fetch from is the one in `url` (directPath is joined to it). */

@@ -52,6 +52,8 @@ export interface ExecuteExtras {
   upload?: UploadedFile
   /** Ids fixed before the run (an idempotent request): the message id of a single send, the batch id of a bulk one. */
   fixed?: FixedIds
+  /** A scoped API key's request: media URLs may only be public addresses, whatever MEDIA_ALLOW_PRIVATE says. */
+  publicOnly?: boolean
 }
 
 type Body = Record<string, unknown>
@@ -76,6 +78,9 @@ export class Messenger implements SendExecutor {
   private readonly tmpDir: string
   private readonly fetcher: MediaFetcher
   private readonly downloader: MediaDownloader
+  /** The same, public addresses only (requests of scoped API keys). */
+  private readonly publicFetcher: MediaFetcher
+  private readonly publicDownloader: MediaDownloader
   private readonly recipients: Recipients
   private readonly store: BatchStore
   private readonly queue: BulkQueue
@@ -88,8 +93,10 @@ export class Messenger implements SendExecutor {
     this.uploadDir = this.tmpDir
     const policy = config.mediaAllowPrivate ? allowAll : publicOnly
     this.fetcher = new MediaFetcher(policy, this.tmpDir)
+    this.publicFetcher = config.mediaAllowPrivate ? new MediaFetcher(publicOnly, this.tmpDir) : this.fetcher
     // Sandbox: the simulator's media host is on loopback; that one host:port is trusted, not loopback.
     this.downloader = new MediaDownloader(policy, logger, deps.trustedMedia)
+    this.publicDownloader = config.mediaAllowPrivate ? new MediaDownloader(publicOnly, logger, deps.trustedMedia) : this.downloader
     this.recipients = new Recipients(logger)
     this.store = deps.batchStore ?? new SqliteBatchStore(deps.db)
     this.batchMedia = new BatchMedia(join(config.dataDir, 'bulk-media'))
@@ -113,13 +120,13 @@ export class Messenger implements SendExecutor {
     })
   }
 
-  private get mediaDeps(): MediaSourceDeps {
-    return { fetcher: this.fetcher, tmpDir: this.tmpDir, limits: { maxBytes: this.deps.config.mediaMaxBytes, timeoutMs: this.deps.config.mediaTimeoutMs } }
+  private mediaDeps(publicOnlyFetch = false): MediaSourceDeps {
+    return { fetcher: publicOnlyFetch ? this.publicFetcher : this.fetcher, tmpDir: this.tmpDir, limits: { maxBytes: this.deps.config.mediaMaxBytes, timeoutMs: this.deps.config.mediaTimeoutMs } }
   }
 
   /** Loads a slot's media; the main slot takes the multipart upload when there is one. */
-  private loadSlot(input: MediaInput, slot: MediaSlot, upload: UploadedFile | undefined): Promise<LocalMedia & { owned: boolean }> {
-    return loadMedia(slot === 'main' && upload ? { ...input, url: undefined, base64: undefined, upload } : input, this.mediaDeps)
+  private loadSlot(input: MediaInput, slot: MediaSlot, upload: UploadedFile | undefined, publicOnlyFetch?: boolean): Promise<LocalMedia & { owned: boolean }> {
+    return loadMedia(slot === 'main' && upload ? { ...input, url: undefined, base64: undefined, upload } : input, this.mediaDeps(publicOnlyFetch))
   }
 
   private findMessage(token: string, id: string) {
@@ -137,13 +144,13 @@ export class Messenger implements SendExecutor {
       if (!BUILDERS[action]) throw badRequest(`unknown send action "${action}"`)
       if (extras.upload && (body.url || body.base64)) throw badRequest('give only one of url, base64 or a multipart "file"')
       if (Array.isArray(body.number)) return await this.enqueue(action, body, extras)
-      return await this.sendOne(String(body.token), action, body, { upload: extras.upload, messageId: extras.fixed?.messageId })
+      return await this.sendOne(String(body.token), action, body, { upload: extras.upload, messageId: extras.fixed?.messageId, publicOnly: extras.publicOnly })
     } finally {
       await removeQuietly(extras.upload?.path)
     }
   }
 
-  private async sendOne(token: string, action: string, body: Body, opts: DeliverOptions & { upload?: UploadedFile; preloaded?: Record<string, StoredMedia> }): Promise<Record<string, unknown>> {
+  private async sendOne(token: string, action: string, body: Body, opts: DeliverOptions & { upload?: UploadedFile; preloaded?: Record<string, StoredMedia>; publicOnly?: boolean }): Promise<Record<string, unknown>> {
     const sock = this.deps.sessions.requireOpen(token)
     const jid = await this.recipients.resolve(token, sock, targetOf(body.number))
     const owned: string[] = []
@@ -152,7 +159,7 @@ export class Messenger implements SendExecutor {
       media: async (input, slot) => {
         const kept = opts.preloaded?.[slot]
         if (kept) return { ...kept, kind: kept.kind as MediaKind }
-        const m = await this.loadSlot(input, slot, opts.upload)
+        const m = await this.loadSlot(input, slot, opts.upload, opts.publicOnly)
         if (m.owned && m.path !== opts.upload?.path) owned.push(m.path)
         return m
       },
@@ -199,7 +206,7 @@ export class Messenger implements SendExecutor {
     const dryRun: BuildContext = {
       jid: targetOf(numbers[0]).jid,
       media: async (input: MediaInput, slot: MediaSlot): Promise<LocalMedia> => {
-        const m = await this.loadSlot(input, slot, extras.upload)
+        const m = await this.loadSlot(input, slot, extras.upload, extras.publicOnly)
         media[slot] = await this.batchMedia.keep(batchId, slot, m)
         return { ...media[slot], kind: m.kind }
       },
@@ -261,7 +268,7 @@ export class Messenger implements SendExecutor {
   }
 
   /** Decrypts a received media message given by key (looked up in the store) or as JSON. */
-  async downloadMedia(body: Body): Promise<Download> {
+  async downloadMedia(body: Body, opts: { publicOnly?: boolean } = {}): Promise<Download> {
     const token = String(body.token)
     const sock = this.open(token)
     let raw: unknown = body.message
@@ -272,7 +279,7 @@ export class Messenger implements SendExecutor {
       if (!raw) throw notFound(`message ${id} is not in the store; pass the full \`message\` instead`)
     }
     try {
-      return await this.downloader.download(sock, messageFromJson(raw))
+      return await (opts.publicOnly ? this.publicDownloader : this.downloader).download(sock, messageFromJson(raw))
     } catch (err) {
       if (err instanceof InvalidMessageError) throw badRequest(err.message)
       throw err
@@ -305,6 +312,7 @@ export class Messenger implements SendExecutor {
 
   async close(): Promise<void> {
     await this.queue.close()
-    await Promise.all([this.fetcher.close(), this.downloader.close()])
+    const closers = new Set<{ close(): Promise<void> }>([this.fetcher, this.publicFetcher, this.downloader, this.publicDownloader])
+    await Promise.all([...closers].map((c) => c.close()))
   }
 }

@@ -12,6 +12,7 @@ import { runAsInstance } from '../util/instance-context.js'
 import type { LoadGate } from '../util/load-gate.js'
 import type { Semaphore } from '../util/semaphore.js'
 import { isPaired, type AuthHandle, type AuthStore } from './auth-state.js'
+import type { SyncHistoryMode } from './history-mode.js'
 import { socketConfig } from './socket-config.js'
 import { Watchdog } from './watchdog.js'
 import { proxyAgent } from './proxy.js'
@@ -36,7 +37,7 @@ export interface SessionDeps {
     maxReconnects: number
     qrMaxRefreshes: number
     qrTimeoutMs?: number
-    syncHistory: boolean
+    syncHistory: SyncHistoryMode
     reconnectBaseMs: number
     reconnectCapMs: number
     /** Silence (ms) after which an open socket is probed with a ping, and restarted without an answer; 0 = off. */

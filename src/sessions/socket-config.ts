@@ -5,6 +5,7 @@ import type { Agent } from 'node:https'
 import type { AuthenticationState, UserFacingSocketConfig, WAMessageContent, WAMessageKey } from '@whiskeysockets/baileys'
 import type { Logger } from '../logger.js'
 import { definedOnly } from '../util/defined.js'
+import { historyOptions, type SyncHistoryMode } from './history-mode.js'
 
 export interface SocketSettings {
   auth: AuthenticationState
@@ -12,7 +13,8 @@ export interface SocketSettings {
   /** Unset: Baileys' own wss://web.whatsapp.com/ws/chat. */
   waWebSocketUrl?: string
   qrTimeoutMs?: number
-  syncHistory: boolean
+  /** SYNC_HISTORY (docs/history.md) */
+  syncHistory: SyncHistoryMode
   /** For uploads (an extra CA for the simulator's media host, or a proxy); unset: Node's default agent. */
   fetchAgent?: Agent
   /** For the WhatsApp websocket (a proxy); unset: a direct connection. */
@@ -31,8 +33,7 @@ export function socketConfig(s: SocketSettings): UserFacingSocketConfig {
     auth: s.auth,
     logger: s.logger,
     markOnlineOnConnect: false,
-    syncFullHistory: false,
-    shouldSyncHistoryMessage: () => s.syncHistory,
+    ...historyOptions(s.syncHistory),
     getMessage: s.getMessage,
   }
 }

@@ -9,6 +9,7 @@ import {
 	type KeyPair
 } from '@whiskeysockets/baileys'
 import type { SimConnection } from './connection.js'
+import type { HistorySpec } from './history.js'
 import type { KeyBundle } from './prekeys.js'
 import type { SimAccount } from './types.js'
 import { SERVER_JID, unixTime } from './util.js'
@@ -31,6 +32,8 @@ export interface AccountState {
 	connection?: SimConnection
 	/** stanzas for the companion while it is offline; delivered before `<ib><offline/>` on login */
 	offline: BinaryNode[]
+	/** history the phone still owes a newly linked companion (pushed once it uploaded pre-keys) */
+	history?: HistorySpec
 }
 
 /** Deterministic 15-digit LID for a number; `salt` only changes on a (very unlikely) collision. */

@@ -95,7 +95,8 @@ export class GroupRegistry {
 
 	participantNode(phone: string, role: AdminRole): BinaryNode {
 		const { pn, lid } = this.jidsOf(phone)
-		return { tag: 'participant', attrs: { jid: lid, phone_number: pn, ...(role ? { type: role } : {}) } }
+		const hidden = this.hub.contactsByNumber.get(phone)?.hidePhone
+		return { tag: 'participant', attrs: { jid: lid, ...(hidden ? {} : { phone_number: pn }), ...(role ? { type: role } : {}) } }
 	}
 
 	/** `<group>` as in w:g2 query/create answers (parsed by Baileys' extractGroupMetadata). */

@@ -12,6 +12,10 @@ import { MediaClient } from './media-crypto.js'
 import type { MediaHost } from './media-host.js'
 import type { TrustChain } from './noise.js'
 import { PairingManager } from './pairing.js'
+import { PhoneDevices } from './phone.js'
+import { CallRegistry } from './calls.js'
+import { MediaRetry } from './media-retry.js'
+import { AppStates } from './app-state.js'
 import { takeUserKeyNode } from './prekeys.js'
 import { routeNode } from './router.js'
 import { SERVER_JID, unixTime } from './util.js'
@@ -29,6 +33,11 @@ export class Hub {
 	readonly groups: GroupRegistry
 	readonly pairing: PairingManager
 	readonly mediaClient: MediaClient
+	/** the accounts' own phones (device 0) */
+	readonly phones: PhoneDevices
+	readonly calls: CallRegistry
+	readonly mediaRetry: MediaRetry
+	readonly appState: AppStates
 	refuseConnections = false
 	/** simulated latency before contacts' receipts (ms) */
 	latencyMs = 50
@@ -47,6 +56,10 @@ export class Hub {
 		this.accounts = new AccountRegistry(user => this.isTaken(user))
 		this.groups = new GroupRegistry(this)
 		this.pairing = new PairingManager(this)
+		this.phones = new PhoneDevices(this)
+		this.calls = new CallRegistry(this)
+		this.mediaRetry = new MediaRetry(this)
+		this.appState = new AppStates(this)
 		this.mediaClient = new MediaClient(media.caPem, () => media.host, () => media.auth)
 	}
 
@@ -78,6 +91,7 @@ export class Hub {
 	}
 
 	async close(): Promise<void> {
+		this.calls.stop()
 		for (const conn of this.connections) conn.drop()
 		await this.mediaClient.close()
 		const wss = this.wss
@@ -186,6 +200,16 @@ export class Hub {
 			conn.sendTerminal({ tag: 'stream:error', attrs: { code: '401' }, content: [{ tag: 'conflict', attrs: { type: 'device_removed' } }] })
 		}
 		this.onChange()
+	}
+
+	/** The companion uploaded its pre-keys after a new link: the phone can now push the history it owes it. */
+	onBundleUploaded(account: AccountState): void {
+		const spec = account.history
+		if (!spec) return
+		account.history = undefined
+		this.phones
+			.pushHistory(account, spec)
+			.catch((err: unknown) => this.logger.warn({ err, phone: account.phone }, 'history push failed'))
 	}
 
 	/**

@@ -1,11 +1,13 @@
 // Public API: a hermetic simulated WhatsApp server that the real, unmodified Baileys client connects to
 // (config.waWebSocketUrl = sim.wsUrl, WA_CERT_DETAILS.PUBLIC_KEY = sim.rootPublicKey). See docs/simulator.md.
 import { EventEmitter } from 'node:events'
-import { Curve, type BinaryNode, type KeyPair } from '@whiskeysockets/baileys'
+import { Curve, type BinaryNode, type ChatModification, type KeyPair, type proto } from '@whiskeysockets/baileys'
 import pino, { type Logger } from 'pino'
 import { accountView, lidFor } from './accounts.js'
 import { ContactImpl } from './contact.js'
 import { handleGroupIq } from './group-iq.js'
+import type { SimCall } from './calls.js'
+import { DEFAULT_HISTORY, type HistorySpec } from './history.js'
 import { Hub } from './hub.js'
 import { makeCertificate, MediaHost, type TlsMaterial } from './media-host.js'
 import { createTrustChain } from './noise.js'
@@ -15,6 +17,8 @@ import type { ReceivedMessage, SimAccount, SimContact, SimGroup, SimulatorOption
 import { firstChild, withTimeout } from './util.js'
 
 export type * from './types.js'
+export type { HistorySpec } from './history.js'
+export type { SimCall, SimCallStatus } from './calls.js'
 
 const LOGOUT_CLOSE_WAIT_MS = 5000
 
@@ -25,6 +29,12 @@ export interface CreateContactOptions {
 	name?: string
 	/** reply to every 1:1 text with "echo: <text>" */
 	echo?: boolean
+	/** privacy: message the account by LID only, never giving the number (implies addressing 'lid') */
+	hidePhone?: boolean
+	/** how 1:1 stanzas name the contact: 'pn' (default, from=PN sender_lid=LID) or 'lid' (from=LID sender_pn=PN) */
+	addressing?: 'pn' | 'lid'
+	/** devices of the contact (default 1: its phone); 2 = phone + a linked device (e.g. WhatsApp Web), up to 5 */
+	devices?: number
 }
 
 export type GroupParticipantAction = 'add' | 'remove' | 'promote' | 'demote'
@@ -36,6 +46,8 @@ export declare interface Simulator {
 	on(event: 'contact-duplicate', fn: (d: { contact: string; from: string; chat: string; id: string }) => void): this
 	on(event: 'account-connected' | 'account-disconnected', fn: (a: SimAccount) => void): this
 	on(event: 'account-logged-out', fn: (phone: string) => void): this
+	on(event: 'call', fn: (c: SimCall) => void): this
+	on(event: 'history-pushed', fn: (e: { phone: string; chunks: number }) => void): this
 	on(event: string, fn: (...args: unknown[]) => void): this
 	once(event: 'contact-message', fn: (m: ReceivedMessage) => void): this
 	once(event: 'account-connected' | 'account-disconnected', fn: (a: SimAccount) => void): this
@@ -111,8 +123,17 @@ export class Simulator extends EventEmitter {
 		while (this.hub.isTaken(lidUser)) lidUser = lidFor(number, ++salt)
 		const contact = new ContactImpl(
 			this.hub,
-			{ number, lidUser, name: opts.name ?? `Contact ${number.slice(-4)}`, onWhatsApp: opts.onWhatsApp ?? true, echo: !!opts.echo },
-			SignalDevice.create(this.logger)
+			{
+				number,
+				lidUser,
+				name: opts.name ?? `Contact ${number.slice(-4)}`,
+				onWhatsApp: opts.onWhatsApp ?? true,
+				echo: !!opts.echo,
+				hidePhone: !!opts.hidePhone,
+				addressing: opts.addressing
+			},
+			SignalDevice.create(this.logger),
+			Array.from({ length: Math.min(Math.max((opts.devices ?? 1) - 1, 0), 4) }, () => SignalDevice.create(this.logger))
 		)
 		this.hub.contactsByNumber.set(number, contact)
 		this.hub.contactsByLid.set(lidUser, contact)
@@ -128,14 +149,76 @@ export class Simulator extends EventEmitter {
 		return [...this.hub.contactsByNumber.values()]
 	}
 
-	/** A simulated phone (account `phone`, or a new generated number) scans the QR string Baileys emitted. */
-	scanQr(qr: string, phone?: string): Promise<{ phone: string }> {
-		return this.hub.pairing.scanQr(qr, phone)
+	/**
+	 * A simulated phone (account `phone`, or a new generated number) scans the QR string Baileys emitted.
+	 * After the companion's first login the phone pushes `history` (default 2 chats × 3 messages; false = none).
+	 */
+	scanQr(qr: string, phone?: string, opts: { history?: HistorySpec | false } = {}): Promise<{ phone: string }> {
+		return this.hub.pairing.scanQr(qr, phone, opts.history ?? DEFAULT_HISTORY)
 	}
 
 	/** The phone of `phone` types the code from sock.requestPairingCode(phone). */
-	enterPairingCode(phone: string, code: string): Promise<void> {
-		return this.hub.pairing.enterPairingCode(phone, code)
+	enterPairingCode(phone: string, code: string, opts: { history?: HistorySpec | false } = {}): Promise<void> {
+		return this.hub.pairing.enterPairingCode(phone, code, undefined, opts.history ?? DEFAULT_HISTORY)
+	}
+
+	/**
+	 * The account's own phone (device 0) sends a text to a contact (`to`: number, phone jid or LID):
+	 * the contact receives it, and the linked companion gets the `deviceSentMessage` copy (fromMe).
+	 */
+	phoneSendText(phone: string, to: string, text: string): Promise<{ id: string }> {
+		return this.phoneSendMessage(phone, to, { conversation: text })
+	}
+
+	phoneSendMessage(phone: string, to: string, message: proto.IMessage): Promise<{ id: string }> {
+		const account = this.hub.accounts.get(phone.replace(/[^0-9]/g, ''))
+		if (!account) throw new Error(`phoneSend: no account ${phone}`)
+		const peer = this.hub.peerOf(to.includes('@') ? to : `${to.replace(/[^0-9]/g, '')}@s.whatsapp.net`)
+		if (peer?.kind !== 'contact') throw new Error(`phoneSend: ${to} is not a simulated contact`)
+		return this.hub.phones.send(account, peer.contact, message)
+	}
+
+	/** Contact `number` calls the account `phone`; rings for ringMs (default 45 s) unless rejected or hung up. */
+	call(number: string, phone: string, opts: { video?: boolean; ringMs?: number } = {}): SimCall {
+		const contact = this.hub.contactsByNumber.get(number.replace(/[^0-9]/g, ''))
+		if (!contact || !contact.onWhatsApp) throw new Error(`call: ${number} is not a simulated contact on WhatsApp`)
+		const account = this.hub.accounts.get(phone.replace(/[^0-9]/g, ''))
+		if (!account?.connection || account.connection.closed) throw new Error(`call: account ${phone} is not connected`)
+		return this.hub.calls.offer(contact, account, opts)
+	}
+
+	/** The caller hangs up a ringing call (the account sees it missed). */
+	hangUp(callId: string): void {
+		this.hub.calls.hangUp(callId)
+	}
+
+	/**
+	 * The account's phone changes a chat through app-state, like `sock.chatModify` (`{archive, lastMessages}`,
+	 * `{pin}`, `{markRead, lastMessages}`, `{contact: {fullName}}` …): the companion gets the syncd patch.
+	 */
+	phoneChatModify(phone: string, mod: ChatModification, jid: string): Promise<number> {
+		const account = this.hub.accounts.get(phone.replace(/[^0-9]/g, ''))
+		if (!account || account.deviceId === undefined) throw new Error(`phoneChatModify: no linked account ${phone}`)
+		return this.hub.appState.change(account, mod, jid)
+	}
+
+	/**
+	 * Media blobs expire on the CDN: downloads of them get 410 (all blobs, or those whose path matches).
+	 * The account's phone can still upload media contacts sent it again (Baileys' updateMediaMessage).
+	 */
+	expireMedia(pathFilter?: (pathname: string) => boolean): number {
+		return this.hub.media.expire(pathFilter)
+	}
+
+	/** Switch the account's phone off (it no longer answers media re-upload requests) or on again. */
+	setPhoneOnline(phone: string, online: boolean): void {
+		this.hub.mediaRetry.setPhoneOnline(phone.replace(/[^0-9]/g, ''), online)
+	}
+
+	/** Calls made by contact `number` (or all), oldest first. */
+	calls(number?: string): SimCall[] {
+		const n = number?.replace(/[^0-9]/g, '')
+		return this.hub.calls.list(c => !n || c.from === n)
 	}
 
 	/** The phone removes the linked device: a live client closes with 401; later logins get 401 too. */

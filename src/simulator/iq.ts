@@ -37,6 +37,8 @@ export async function handleIq(hub: Hub, conn: SimConnection, iq: BinaryNode): P
 			return conn.send(iqResult(iq, [{ tag: 'props', attrs: { protocol: '1', hash: 'sim-props-1' }, content: [] }], SERVER_JID))
 		case 'blocklist':
 			return conn.send(iqResult(iq, [{ tag: 'list', attrs: {} }], SERVER_JID))
+		case 'w:sync:app:state':
+			return conn.send(hub.appState.answer(account, iq))
 		case 'privacy':
 			if (type === 'get' && child?.tag === 'privacy') return conn.send(privacySettings(iq))
 			break
@@ -66,6 +68,7 @@ async function handleEncrypt(hub: Hub, account: AccountState | undefined, iq: Bi
 			account.bundle = applyUpload(account.bundle, iq)
 			account.lowPreKeysNotified = false
 			hub.onChange()
+			hub.onBundleUploaded(account)
 		} else if (account?.bundle && child?.tag === 'rotate') {
 			account.bundle = applyRotate(account.bundle, iq)
 			hub.onChange()
@@ -91,8 +94,9 @@ async function keyFetch(hub: Hub, keyNode: BinaryNode): Promise<BinaryNode[]> {
 		const jid = user.attrs.jid ?? ''
 		const device = jidDecode(jid)?.device ?? 0
 		const peer = hub.peerOf(jid)
-		if (peer?.kind === 'contact' && peer.contact.onWhatsApp && device === 0) {
-			out.push(await peer.contact.takeKeyNode(jid))
+		if (peer?.kind === 'contact' && peer.contact.onWhatsApp) {
+			const node = await peer.contact.takeKeyNode(jid, device)
+			if (node) out.push(node)
 		} else if (peer?.kind === 'account' && device === peer.account.deviceId) {
 			// includes the sender's OWN companion: Baileys fetches it for LID groups (extractDeviceJids quirk)
 			const node = hub.takeAccountKeyNode(peer.account, jid)

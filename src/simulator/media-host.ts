@@ -53,6 +53,9 @@ export class MediaHost {
 	/** media_conn auth token; uploads must carry it */
 	readonly auth = `sim-${randomBytes(12).toString('base64url')}`
 	private readonly blobs = new Map<string, Buffer>()
+	/** pathnames no longer served (expired on the CDN); the bytes stay for a re-upload by the phone */
+	private readonly expired = new Set<string>()
+	private reuploads = 0
 	private server?: Server
 	private hostPort = ''
 
@@ -102,6 +105,27 @@ export class MediaHost {
 		return { url: `https://${this.hostPort}${directPath}&mms3=true`, directPath }
 	}
 
+	/** Stop serving blobs (all, or those whose pathname `pathFilter` accepts): downloads get 410 Gone. */
+	expire(pathFilter: (pathname: string) => boolean = () => true): number {
+		let n = 0
+		for (const path of this.blobs.keys()) {
+			if (!pathFilter(path) || this.expired.has(path)) continue
+			this.expired.add(path)
+			n++
+		}
+		return n
+	}
+
+	/** The phone uploads an expired blob again: the same bytes under a new direct path (undefined if unknown). */
+	reupload(directPathOrUrl: string): string | undefined {
+		const pathname = new URL(directPathOrUrl, `https://${this.hostPort}`).pathname
+		const body = this.blobs.get(pathname)
+		if (!body) return undefined
+		const fresh = pathname.replace(/\.enc$/, `_r${++this.reuploads}.enc`)
+		this.blobs.set(fresh, body)
+		return `${fresh}?ccb=11-4&oh=sim&oe=sim&_nc_sid=5e03e0`
+	}
+
 	blobEntries(): [string, Buffer][] {
 		return [...this.blobs.entries()]
 	}
@@ -126,6 +150,7 @@ export class MediaHost {
 		req.on('end', () => {
 			if (req.method === 'POST' && url.pathname.startsWith('/mms/')) return this.onUpload(url, Buffer.concat(chunks), res)
 			if (req.method === 'GET' && url.pathname.startsWith('/pp/')) return reply(res, 200, PROFILE_JPEG, 'image/jpeg')
+			if (req.method === 'GET' && this.expired.has(url.pathname)) return reply(res, 410, Buffer.from('{"error":"gone"}'), 'application/json')
 			const blob = req.method === 'GET' ? this.blobs.get(url.pathname) : undefined
 			if (blob) return reply(res, 200, blob, 'application/octet-stream')
 			this.logger.debug({ method: req.method, path: url.pathname }, 'media host 404')

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { getBinaryNodeChild, getBinaryNodeChildBuffer, type BinaryNode } from '@whiskeysockets/baileys'
 import { buildPairSuccess, type AccountState } from './accounts.js'
 import type { SimConnection } from './connection.js'
+import { DEFAULT_HISTORY, type HistorySpec } from './history.js'
 import type { Hub } from './hub.js'
 import { finishCodePairing, makePrimaryHello, type PrimaryHello } from './pairing-code.js'
 import { deferred, iqResult, SERVER_JID, unixTime, withTimeout, type Deferred } from './util.js'
@@ -14,6 +15,8 @@ const LINK_TIMEOUT_MS = 15000
 interface PendingLink {
 	account: AccountState
 	deviceId: number
+	/** what the phone pushes after the first login (undefined: nothing) */
+	history?: HistorySpec
 	done: Deferred<void>
 }
 
@@ -30,7 +33,7 @@ export class PairingManager {
 	private readonly pending = new Map<SimConnection, PendingLink>()
 	private readonly hellos = new Map<string, CompanionHello>()
 	private readonly helloWaiters = new Map<string, Deferred<CompanionHello>[]>()
-	private readonly codeStates = new Map<SimConnection, { account: AccountState; hello: PrimaryHello; done: Deferred<void> }>()
+	private readonly codeStates = new Map<SimConnection, { account: AccountState; hello: PrimaryHello; done: Deferred<void>; history?: HistorySpec }>()
 
 	constructor(private readonly hub: Hub) {}
 
@@ -47,7 +50,7 @@ export class PairingManager {
 	}
 
 	/** A phone scans the QR string Baileys emitted. Resolves once the companion signed (pair-device-sign). */
-	async scanQr(qr: string, phone?: string): Promise<{ phone: string }> {
+	async scanQr(qr: string, phone?: string, history: HistorySpec | false = DEFAULT_HISTORY): Promise<{ phone: string }> {
 		const data = qr.includes('#') ? qr.slice(qr.indexOf('#') + 1) : qr
 		const [ref = '', noiseB64 = '', identityB64 = '', advB64 = ''] = data.split(',')
 		const conn = this.refs.get(ref)
@@ -56,7 +59,7 @@ export class PairingManager {
 			throw new Error('scanQr: the QR noise key does not match the connection that received the ref')
 		}
 		const account = this.hub.accounts.ensure(phone ?? this.hub.accounts.freshPhone())
-		await this.sendPairSuccess(conn, account, Buffer.from(identityB64, 'base64'), Buffer.from(advB64, 'base64'))
+		await this.sendPairSuccess(conn, account, Buffer.from(identityB64, 'base64'), Buffer.from(advB64, 'base64'), history || undefined)
 		return { phone: account.phone }
 	}
 
@@ -78,13 +81,13 @@ export class PairingManager {
 	 * The phone of `phone` types `code`. requestPairingCode resolves before the server has seen
 	 * companion_hello, so wait for it first.
 	 */
-	async enterPairingCode(phone: string, code: string, timeoutMs = 10000): Promise<void> {
+	async enterPairingCode(phone: string, code: string, timeoutMs = 10000, history: HistorySpec | false = DEFAULT_HISTORY): Promise<void> {
 		const hello = await withTimeout(this.waitForHello(phone), timeoutMs, `enterPairingCode: no companion_hello for ${phone} within ${timeoutMs} ms`)
 		this.hellos.delete(phone)
 		const account = this.hub.accounts.ensure(phone)
 		const primary = await makePrimaryHello(code.replace(/[^0-9A-Za-z]/g, '').toUpperCase(), hello.wrappedEphemeral)
 		const done = deferred<void>()
-		this.codeStates.set(hello.conn, { account, hello: primary, done })
+		this.codeStates.set(hello.conn, { account, hello: primary, done, history: history || undefined })
 		hello.conn.send({
 			tag: 'notification',
 			attrs: { from: SERVER_JID, type: 'link_code_companion_reg', id: `lc-${hello.conn.id}`, t: unixTime() },
@@ -113,7 +116,7 @@ export class PairingManager {
 			const bundle = Buffer.from(getBinaryNodeChildBuffer(reg, 'link_code_pairing_wrapped_key_bundle') ?? [])
 			const identity = Buffer.from(getBinaryNodeChildBuffer(reg, 'companion_identity_public') ?? [])
 			const { advSecret, clientIdentity } = finishCodePairing(state.hello, state.account.accountKey, bundle, identity)
-			this.sendPairSuccess(conn, state.account, clientIdentity, advSecret).then(state.done.resolve, state.done.reject)
+			this.sendPairSuccess(conn, state.account, clientIdentity, advSecret, state.history).then(state.done.resolve, state.done.reject)
 		} catch (err) {
 			state.done.reject(new Error(`enterPairingCode: wrong code or bad key bundle (${(err as Error).message})`))
 		}
@@ -126,6 +129,8 @@ export class PairingManager {
 		this.pending.delete(conn)
 		this.dropRefs(conn)
 		const { account, deviceId } = link
+		account.history = link.history
+		this.hub.appState.onLink(account) // the new companion has no app-state key yet
 		const old = account.connection
 		if (old && !old.closed && account.deviceId !== undefined) this.hub.unlink(account, true)
 		account.deviceId = deviceId
@@ -146,10 +151,17 @@ export class PairingManager {
 		for (const [phone, hello] of this.hellos) if (hello.conn === conn) this.hellos.delete(phone)
 	}
 
-	private async sendPairSuccess(conn: SimConnection, account: AccountState, clientIdentity: Buffer, advSecret: Buffer): Promise<void> {
+	private async sendPairSuccess(
+		conn: SimConnection,
+		account: AccountState,
+		clientIdentity: Buffer,
+		advSecret: Buffer,
+		/** what the phone pushes after the first login; undefined: nothing */
+		history: HistorySpec | undefined
+	): Promise<void> {
 		if (this.pending.has(conn)) throw new Error('a phone is already linking this companion')
 		const deviceId = account.nextDeviceId++
-		const link: PendingLink = { account, deviceId, done: deferred<void>() }
+		const link: PendingLink = { account, deviceId, history, done: deferred<void>() }
 		this.pending.set(conn, link)
 		conn.send(buildPairSuccess(account, deviceId, clientIdentity, advSecret))
 		await withTimeout(link.done.promise, LINK_TIMEOUT_MS, `pairing ${account.phone}: no pair-device-sign within ${LINK_TIMEOUT_MS} ms`)

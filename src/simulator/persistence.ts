@@ -26,7 +26,11 @@ interface SavedContact {
 	name: string
 	onWhatsApp: boolean
 	echo: boolean
+	hidePhone?: boolean
+	addressing?: 'pn' | 'lid'
 	device: SavedSignalDevice
+	/** linked devices 1… of the contact */
+	extraDevices?: SavedSignalDevice[]
 }
 
 type SavedGroup = Omit<GroupState, 'participants'> & { participants: [string, AdminRole][] }
@@ -79,7 +83,8 @@ export class Persistence {
 	async restore(state: SavedState): Promise<void> {
 		for (const a of state.accounts) this.hub.accounts.add({ ...a, noiseKey: a.noiseKey ? Buffer.from(a.noiseKey) : undefined, offline: a.offline ?? [] })
 		for (const c of state.contacts) {
-			const contact = new ContactImpl(this.hub, c, SignalDevice.restore(c.device, this.logger))
+			const extra = (c.extraDevices ?? []).map(d => SignalDevice.restore(d, this.logger))
+			const contact = new ContactImpl(this.hub, c, SignalDevice.restore(c.device, this.logger), extra)
 			this.hub.contactsByNumber.set(c.number, contact)
 			this.hub.contactsByLid.set(c.lidUser, contact)
 		}
@@ -147,7 +152,10 @@ export class Persistence {
 				name: c.name,
 				onWhatsApp: c.onWhatsApp,
 				echo: c.echo,
-				device: c.device.save()
+				hidePhone: c.hidePhone,
+				addressing: c.addressing,
+				device: c.device.save(),
+				extraDevices: c.extraDevices().map(d => d.save())
 			})),
 			groups: this.hub.groups.all().map(g => ({ ...g, participants: [...g.participants] })),
 			media,

@@ -19,8 +19,13 @@ export function routeNode(hub: Hub, conn: SimConnection, node: BinaryNode): void
 			return onAccountMessage(hub, conn, node)
 		case 'receipt':
 			return onAccountReceipt(hub, conn, node)
+		case 'call': {
+			const account = conn.phone ? hub.accounts.get(conn.phone) : undefined
+			if (account) hub.calls.onClientCall(account, node)
+			return
+		}
 		default:
-			// ack, presence, chatstate, ib (unified_session), call…: nothing to answer
+			// ack, presence, chatstate, ib (unified_session)…: nothing to answer
 			hub.logger.trace({ tag: node.tag, attrs: node.attrs }, 'ignored client node')
 	}
 }
@@ -48,7 +53,7 @@ function onAccountMessage(hub: Hub, conn: SimConnection, node: BinaryNode): void
 function deliverDirect(hub: Hub, account: AccountState, node: BinaryNode, jid: string, enc: BinaryNode): void {
 	const peer = hub.peerOf(jid)
 	if (peer?.kind === 'contact') {
-		if (peer.contact.onWhatsApp) peer.contact.receiveDirect(account, node, enc)
+		if (peer.contact.onWhatsApp) peer.contact.receiveDirect(account, node, enc, undefined, jidDecode(jid)?.device ?? 0)
 	} else if (peer?.kind === 'account' && peer.account !== account && jidDecode(jid)?.device === peer.account.deviceId) {
 		relayDirect(hub, account, peer.account, node, enc)
 	}
@@ -59,6 +64,8 @@ function deliverDirect(hub: Hub, account: AccountState, node: BinaryNode, jid: s
 function onAccountReceipt(hub: Hub, conn: SimConnection, node: BinaryNode): void {
 	const account = conn.phone ? hub.accounts.get(conn.phone) : undefined
 	if (!account) return
+	// updateMediaMessage: the companion asks its own phone to upload expired media again
+	if (node.attrs.type === 'server-error') return hub.mediaRetry.onRequest(account, node)
 	const sender = node.attrs.to?.endsWith('@g.us') ? node.attrs.participant : node.attrs.to
 	const peer = sender ? hub.peerOf(sender) : undefined
 	if (peer?.kind === 'account' && peer.account !== account) return relayReceipt(hub, account, peer.account, node)

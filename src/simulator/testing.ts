@@ -17,7 +17,7 @@ import {
 import type { Boom } from '@hapi/boom'
 import pino, { type Logger } from 'pino'
 import { Agent as UndiciAgent } from 'undici'
-import type { Simulator } from './index.js'
+import type { HistorySpec, Simulator } from './index.js'
 import { MemoryKeyStore } from './keystore.js'
 import { Inbox } from './util.js'
 
@@ -143,12 +143,15 @@ export class SimTestClient {
 		return found!
 	}
 
-	/** Fresh creds -> QR -> sim phone scans -> 515 -> reconnect -> open. Returns the phone number. */
-	async linkWithQr(phone?: string, timeoutMs = 20000): Promise<string> {
+	/**
+	 * Fresh creds -> QR -> sim phone scans -> 515 -> reconnect -> open. Returns the phone number.
+	 * This client syncs no history, so by default the phone pushes none (pass `history` to get some).
+	 */
+	async linkWithQr(phone?: string, timeoutMs = 20000, history: HistorySpec | false = false): Promise<string> {
 		const after = this.mark()
 		this.start()
 		const qr = await this.waitForQr(after, timeoutMs)
-		const linked = await this.sim.scanQr(qr, phone)
+		const linked = await this.sim.scanQr(qr, phone, { history })
 		await this.waitForOpen(after, timeoutMs)
 		return linked.phone
 	}
@@ -160,7 +163,7 @@ export class SimTestClient {
 		// the socket must be up (it shows a QR) before a code can be requested
 		await this.waitForQr(after, timeoutMs)
 		const code = await sock.requestPairingCode(phone)
-		await this.sim.enterPairingCode(phone, code)
+		await this.sim.enterPairingCode(phone, code, { history: false })
 		await this.waitForOpen(after, timeoutMs)
 		return code
 	}

@@ -59,6 +59,8 @@ export interface ReceivedMessage {
 	media?: ReceivedMedia
 	/** set when the media could not be downloaded/decrypted (message still recorded) */
 	mediaError?: string
+	/** which of the contact's devices decrypted it (0 = its phone; 1… its linked devices) */
+	device?: number
 	/** the decoded message after unwrapping deviceSentMessage/ephemeral/viewOnce/documentWithCaption/edited wrappers */
 	message: proto.IMessage
 	receivedAt: number
@@ -102,10 +104,28 @@ export interface SimContact {
 	readonly onWhatsApp: boolean
 	readonly name: string
 	readonly echo: boolean
-	sendText(toPhone: string, text: string, opts?: { quoted?: QuotedRef }): Promise<{ id: string }>
-	sendMedia(toPhone: string, media: MediaInput): Promise<{ id: string }>
+	/** privacy: the contact messages by LID only and its number is never on its stanzas */
+	readonly hidePhone: boolean
+	/** 'pn': 1:1 stanzas come from the phone jid (+ sender_lid); 'lid': from the LID (+ sender_pn unless hidden) */
+	readonly addressing: 'pn' | 'lid'
+	/** the jid its 1:1 stanzas come from (LID when LID-addressed) */
+	readonly addressJid: string
+	/** stop hiding the number: later stanzas carry sender_pn / participant_pn */
+	revealPhone(): void
+	/** the next n messages from the account fail to decrypt; a retry receipt follows at once ('auto') or on requestRetry ('manual') */
+	failDecrypts(n: number, retry?: 'auto' | 'manual'): void
+	/** ids this contact could not decrypt */
+	undecryptable(): string[]
+	waitForDecryptFailure(pred?: (id: string) => boolean, timeoutMs?: number): Promise<string>
+	/** send the account `toPhone` a retry receipt for message `id` */
+	requestRetry(toPhone: string, id: string, count?: number): void
+	/** `device`: which of the contact's devices sends (default 0, its phone) */
+	sendText(toPhone: string, text: string, opts?: { quoted?: QuotedRef; device?: number }): Promise<{ id: string }>
+	sendMedia(toPhone: string, media: MediaInput, opts?: { device?: number }): Promise<{ id: string }>
 	/** any message content (location, contact card, reaction, …) to the account `toPhone` */
-	sendMessage(toPhone: string, message: proto.IMessage): Promise<{ id: string }>
+	sendMessage(toPhone: string, message: proto.IMessage, opts?: { device?: number }): Promise<{ id: string }>
+	/** device ids: 0 (the phone) and 1… (linked devices) */
+	deviceIds(): number[]
 	/** read receipts ("blue ticks") for messages the account `toPhone` sent to this contact */
 	markRead(toPhone: string, messageIds: string[]): void
 	/** typing / recording indicator to the account (only if it is connected) */

@@ -6,11 +6,14 @@ import { childNodes, childrenOf, contentString, iqResult, SERVER_JID } from './u
 const onWhatsApp = (peer: Peer | undefined): peer is Peer =>
 	!!peer && (peer.kind === 'account' ? true : peer.contact.onWhatsApp)
 
-/** Device list: contacts are one primary device (0); an account shows its linked companion (needs key-index). */
+/** Device list: a contact's phone (0) and its linked devices; an account shows its linked companion (needs key-index). */
 function devicesNode(peer: Peer | undefined): BinaryNode {
 	const devices: BinaryNode[] = []
 	if (onWhatsApp(peer)) {
-		if (peer.kind === 'contact') devices.push({ tag: 'device', attrs: { id: '0' } })
+		if (peer.kind === 'contact') {
+			// non-zero devices need a key-index (Baileys' extractDeviceJids drops them otherwise)
+			for (const id of peer.contact.deviceIds()) devices.push({ tag: 'device', attrs: id ? { id: `${id}`, 'key-index': `${id}` } : { id: '0' } })
+		}
 		else if (peer.account.deviceId !== undefined) {
 			devices.push({ tag: 'device', attrs: { id: `${peer.account.deviceId}`, 'key-index': `${peer.account.deviceId}` } })
 		}

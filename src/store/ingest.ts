@@ -3,6 +3,7 @@
 import type { BaileysEventMap, Chat, Contact, WASocket } from '@whiskeysockets/baileys'
 import type { EventBus } from '../events/bus.js'
 import type { Logger } from '../logger.js'
+import { isDeviceSync } from '../sessions/identity.js'
 import type { SessionObserver } from '../sessions/session.js'
 import { toSeconds } from './serialize.js'
 import type { ChatInput, ContactInput, MaybePromise, Store, StoredMessage } from './types.js'
@@ -100,7 +101,7 @@ export class StoreObserver implements SessionObserver {
       const named = groups.filter((g) => g.id && g.subject).map((g) => ({ id: g.id as string, name: g.subject }))
       return [() => s.upsertContacts(token, named), () => s.upsertChats(token, named)]
     })
-    on('messages.upsert', ({ messages }) => [() => s.upsertMessages(token, asStored(messages))])
+    on('messages.upsert', ({ messages }) => [() => s.upsertMessages(token, asStored(messages.filter((m) => !isDeviceSync(m))))])
     on('messages.update', (updates) => [
       () => s.updateMessages(token, updates.map(({ key, update }) => ({ key, update: update as Record<string, unknown> }))),
     ])
@@ -108,6 +109,18 @@ export class StoreObserver implements SessionObserver {
     on('message-receipt.update', (receipts) => [
       () => s.addReceipts(token, receipts.map(({ key, receipt }) => ({ key, receipt: receipt as unknown as Record<string, unknown> }))),
     ])
+  }
+
+  /**
+   * LID/phone pairs the event bridge worked out for a message (from the key, or Baileys' own LID
+   * store) file both ids under one chat. Subscribed before webhooks and Socket.IO, so a receiver
+   * that reads the store on the event already sees one chat.
+   */
+  learnIdentities(bus: EventBus): () => void {
+    return bus.on('message-upsert', ({ token, chat, sender }) => {
+      const pairs = [chat, sender].flatMap((p) => (p.phone && p.lid ? [{ lid: p.lid, pn: p.jid }] : []))
+      if (pairs.length) this.run(token, 'mapJids', [() => this.store.mapJids(token, pairs)])
+    })
   }
 
   /** Forget an instance's rows when it is logged out or deleted (a new login may be another phone). */

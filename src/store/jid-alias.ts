@@ -6,6 +6,8 @@ import { normalizeJid } from './serialize.js'
 
 export class JidAliases {
   private readonly cache = new Map<string, Map<string, string>>()
+  /** pn → lid, the reverse of `cache`, for the store API's identities */
+  private readonly reverse = new Map<string, Map<string, string>>()
   private readonly st
 
   constructor(private readonly db: Db) {
@@ -38,6 +40,7 @@ export class JidAliases {
     if (!m) {
       m = new Map(this.st.load.all(token).map((r) => [r.lid, r.pn]))
       this.cache.set(token, m)
+      this.reverse.set(token, new Map([...m].map(([lid, pn]) => [pn, lid])))
     }
     return m
   }
@@ -48,6 +51,13 @@ export class JidAliases {
     return n.endsWith('@lid') ? (this.map(token).get(n) ?? n) : n
   }
 
+  /** The other jid of a person: the phone jid of a LID, or the LID of a phone jid (undefined if unknown). */
+  other(token: string, jid: string | null | undefined): string | undefined {
+    const n = normalizeJid(jid)
+    const m = this.map(token)
+    return n.endsWith('@lid') ? m.get(n) : this.reverse.get(token)?.get(n)
+  }
+
   /** Records lid → pn; when new, moves rows filed under the LID. Call inside a transaction. */
   learn(token: string, lidJid: string | null | undefined, pnJid: string | null | undefined): void {
     const lid = normalizeJid(lidJid)
@@ -56,6 +66,7 @@ export class JidAliases {
     const m = this.map(token)
     if (m.get(lid) === pn) return
     m.set(lid, pn)
+    this.reverse.get(token)?.set(pn, lid)
     this.st.put.run(token, lid, pn)
     this.st.mergeChat.run(pn, token, lid)
     this.st.dropChat.run(token, lid)
@@ -67,6 +78,7 @@ export class JidAliases {
 
   forget(token: string): void {
     this.cache.delete(token)
+    this.reverse.delete(token)
     this.db.prepare('DELETE FROM store_jid_alias WHERE token = ?').run(token)
   }
 }

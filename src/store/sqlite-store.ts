@@ -217,6 +217,10 @@ export class SqliteStore implements Store {
     return { messages, ...(more && oldest ? { nextBefore: oldest } : {}) }
   }
 
+  otherJid(token: string, jid: string): string | undefined {
+    return this.aliases.other(token, jid)
+  }
+
   findMessage(token: string, id: string, jid?: string): StoredMessage | undefined {
     const row = jid ? this.st.msgByChatId.get(token, id, this.chatOf(token, jid)) : this.st.msgById.get(token, id)
     return row ? decodeMessage(row.data) : undefined

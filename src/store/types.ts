@@ -98,6 +98,11 @@ export interface Store {
   listChats(token: string, opts: { limit: number; before?: number }): MaybePromise<ChatSummary[]>
   listContacts(token: string): MaybePromise<ContactSummary[]>
   listMessages(token: string, jid: string, opts: PageOptions): MaybePromise<MessagePage>
+  /**
+   * Optional: the other jid of a person (the phone jid of a LID, the LID of a phone jid) when a
+   * mapping is known, so the store API can say `phone`/`lid` of every message's chat and sender.
+   */
+  otherJid?(token: string, jid: string): MaybePromise<string | undefined>
   /** A message by id (optionally narrowed to its chat), or undefined. */
   findMessage(token: string, id: string, jid?: string): MaybePromise<StoredMessage | undefined>
   close(): MaybePromise<void>

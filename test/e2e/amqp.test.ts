@@ -47,14 +47,15 @@ describe('events to RabbitMQ', { skip }, () => {
       sink.start()
       const key = { remoteJid: '62811@s.whatsapp.net', fromMe: false, id: 'M1' }
       bus.emit('connection-state', { token: 't1', state: 'open' })
-      bus.emit('message-upsert', { token: 't1', key, message: { key, message: { conversation: 'hi' } }, type: 'notify' })
+      const ann = { jid: '62811@s.whatsapp.net', phone: '62811', lid: null, name: null }
+      bus.emit('message-upsert', { token: 't1', key, message: { key, message: { conversation: 'hi' } }, type: 'notify', chat: { ...ann, isGroup: false }, sender: ann })
       await consumer.waitFor((r) => r.body.key?.id === 'M1', 'the message-upsert event')
       await until(() => sink.outbox.depth() === 0, 'the outbox to drain')
       assert.deepEqual(consumer.received.map((r) => r.routingKey), ['t1.message-upsert'], 'connection-state is filtered out')
       const [m] = consumer.received
       assert.equal(m.deliveryMode, 2, 'persistent')
       assert.equal(m.contentType, 'application/json')
-      assert.deepEqual(m.body, { event: 'message-upsert', token: 't1', key, message: { key, message: { conversation: 'hi' } } })
+      assert.deepEqual(m.body, { event: 'message-upsert', token: 't1', key, message: { key, message: { conversation: 'hi' } }, chat: { ...ann, isGroup: false }, sender: ann })
       assert.match(m.messageId ?? '', /^[0-9a-f-]{36}$/)
     } finally {
       await sink.stop()

@@ -4,6 +4,8 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { io as ioClient, type Socket } from 'socket.io-client'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { RouteDef } from '../../src/http/route.js'
 import { AUTH, startHarness, waitForEvent, type Harness } from '../helpers/harness.js'
 
@@ -15,7 +17,20 @@ let revokedId = ''
 let keyAId = ''
 
 const TOKEN = 'alpha'
+const PNG_1PX = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII='
 const NOT_FOUND = `instance "${TOKEN}" not found`
+
+/** Resolves when the instance is open (now or after its reconnect). */
+function openAgain(token: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (h.app.sessions.get(token)?.state === 'open') return resolve()
+    const off = h.app.bus.on('connection-open', (e) => {
+      if (e.token !== token) return
+      off()
+      resolve()
+    })
+  })
+}
 
 async function call(key: string | undefined, method: string, path: string, body?: unknown) {
   const headers: Record<string, string> = key === undefined ? {} : { authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` }
@@ -111,6 +126,42 @@ test('Socket.IO: a key gets the events of its instances only, cannot subscribe p
   assert.equal((await call(temp.key, 'GET', '/api/whatsapp/instances')).status, 401)
   assert.deepEqual(seenByB.filter((t) => t === TOKEN), [])
   b.close()
+})
+
+test('a scoped key never aims the gateway at a private address: webhooks (set and delivery) and media URLs', async () => {
+  let hits = 0
+  const local = createServer((_req, res) => {
+    hits++
+    res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.from(PNG_1PX, 'base64'))
+  })
+  await new Promise<void>((resolve) => local.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(local.address() as AddressInfo).port}`
+  await openAgain(TOKEN) // the Socket.IO test restarted it
+  try {
+    const refused = await call(keyA, 'POST', `/api/whatsapp/instances/${TOKEN}/webhook`, { url: `${url}/hook` })
+    assert.equal(refused.status, 400, JSON.stringify(refused.body))
+    assert.match(refused.body.message ?? '', /scoped API key/)
+    const contact = await h.sim.createContact({ name: 'Media target' })
+    const media = { token: TOKEN, number: contact.number, type: 'image', url: `${url}/a.png` }
+    const blocked = await call(keyA, 'POST', '/api/whatsapp/send-media', media)
+    assert.equal(blocked.status, 400, JSON.stringify(blocked.body))
+    assert.equal(hits, 0, 'the private address was never contacted for the scoped key')
+    assert.equal((await call(AUTH, 'POST', '/api/whatsapp/send-media', media)).status, 200, 'the admin may (MEDIA_ALLOW_PRIVATE=true here)')
+    assert.equal(hits, 1)
+
+    // A webhook a scoped key set (public when set, say, then its name moved to a private address)
+    // is checked again at delivery: nothing reaches the private address.
+    h.app.webhooks.targets.set(TOKEN, { url: `${url}/hook`, events: ['*'], publicOnly: true })
+    const s = await h.socket({ tokens: [TOKEN] })
+    const failed = waitForEvent<{ ok: boolean; alert?: string }>(s, 'webhook-delivery', (e) => !e.ok)
+    await h.api('POST', `/api/whatsapp/instances/${TOKEN}/restart`)
+    assert.match((await failed).alert ?? '', /scoped API key|refused|blocked|private|loopback/i)
+    assert.equal(hits, 1)
+    h.app.webhooks.targets.remove(TOKEN)
+    s.close()
+  } finally {
+    local.close()
+  }
 })
 
 test('every route × every identity: A ≡ admin, B sees nothing of A, revoked and missing keys are refused', async () => {

@@ -58,7 +58,11 @@ test('pairing code: create-instance with phone → POST /api/sandbox/pair → op
 test('contacts: add, list, and refuse a duplicate', async () => {
   const added = await h.api('POST', '/api/sandbox/contacts', { number: '15550900002', name: 'Dora' })
   assert.equal(added.status, 200, JSON.stringify(added.body))
-  assert.deepEqual(added.body.data, { number: '15550900002', jid: '15550900002@s.whatsapp.net', onWhatsApp: true, name: 'Dora' })
+  const dora = added.body.data as Record<string, unknown>
+  assert.match(String(dora.lid), /^\d+@lid$/)
+  assert.deepEqual({ ...dora, lid: 'x' }, {
+    number: '15550900002', jid: '15550900002@s.whatsapp.net', lid: 'x', onWhatsApp: true, name: 'Dora', hidePhone: false, devices: 1,
+  })
   const off = await h.api('POST', '/api/sandbox/contacts', { number: '15550900003', onWhatsApp: false })
   assert.equal(off.status, 200)
   const dup = await h.api('POST', '/api/sandbox/contacts', { number: '15550900002' })

@@ -152,7 +152,7 @@ describe('store, events and webhooks against the simulator', () => {
     const page = (await ok<SeedMessage[]>('POST', '/api/whatsapp/store/chats', { token: TOKEN, type: 'messages', jid: dina.jid })).data
     assert.deepEqual(page.map((m) => m.key.id), [ids.text, ids.media], 'oldest first')
     const [text, media] = page as [SeedMessage, SeedMessage]
-    assert.deepEqual(Object.keys(text).sort(), ['key', 'message', 'messageTimestamp', 'pushName'].sort().concat(text.status ? ['status'] : []).sort())
+    assert.deepEqual(Object.keys(text).sort(), ['key', 'message', 'messageTimestamp', 'pushName', 'chat', 'sender'].sort().concat(text.status ? ['status'] : []).sort())
     assert.match(text.messageTimestamp, /^\d+$/)
     assert.equal(text.pushName, 'Dina')
     const body = text.message.conversation ?? (text.message.extendedTextMessage as { text?: string } | undefined)?.text
@@ -188,7 +188,7 @@ describe('store, events and webhooks against the simulator', () => {
       assert.equal(x.headers['x-signature'], hmac(SECRET, x.raw, x.headers['x-timestamp']), 'X-Signature verifies with node:crypto')
       assert.equal(x.headers['x-event'], 'message-upsert')
       assert.match(String(x.headers['x-delivery-id']), /^[0-9a-f-]{36}$/)
-      assert.deepEqual(Object.keys(x.body), ['event', 'token', 'key', 'message'])
+      assert.deepEqual(Object.keys(x.body), ['event', 'token', 'key', 'message', 'chat', 'sender'])
       assert.equal(x.body.token, TOKEN)
     }
     assert.notEqual(hit.headers['x-delivery-id'], hitText.headers['x-delivery-id'])

@@ -4,7 +4,7 @@ import { Agent as HttpAgent } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
 import axios from 'axios'
 import type { Logger } from '../../logger.js'
-import { assertHostAllowed, guardedLookup, type AddressPolicy } from '../../util/net-guard.js'
+import { assertHostAllowed, guardedLookup, publicOnly, type AddressPolicy } from '../../util/net-guard.js'
 import type { EventBus } from '../bus.js'
 import { LaneWorkers } from '../lane-workers.js'
 import type { AttemptFailure, Delivery, WebhookOutbox } from './outbox.js'
@@ -17,6 +17,8 @@ export interface DispatcherOptions {
   keepMs: number
   /** Address policy for receivers (WEBHOOK_ALLOW_PRIVATE=false); undefined allows any address. */
   policy?: AddressPolicy
+  /** Deliveries that may only reach public addresses (webhooks set by a scoped API key). */
+  publicOnlyFor?: (d: Delivery) => boolean
 }
 
 export interface DispatcherHooks {
@@ -26,6 +28,8 @@ export interface DispatcherHooks {
 
 const SNIPPET = 200
 const SETTING = 'WEBHOOK_ALLOW_PRIVATE'
+/** What a refusal names when the webhook was set by a scoped API key. */
+const SCOPED = 'a scoped API key (public addresses only)'
 
 /** The receiver's answer as a short line of plain text: tags, scripts and control characters gone. */
 export function answerExcerpt(raw: string): string {
@@ -46,6 +50,9 @@ export class WebhookDispatcher {
   private readonly lanes: LaneWorkers<Delivery, Outcome>
   private readonly httpAgent: HttpAgent
   private readonly httpsAgent: HttpsAgent
+  /** For webhooks set by a scoped API key: public addresses only, whatever WEBHOOK_ALLOW_PRIVATE says. */
+  private readonly publicHttpAgent: HttpAgent
+  private readonly publicHttpsAgent: HttpsAgent
 
   constructor(
     private readonly outbox: WebhookOutbox,
@@ -58,6 +65,9 @@ export class WebhookDispatcher {
     const lookup = opts.policy ? { lookup: guardedLookup(opts.policy, SETTING) } : {}
     this.httpAgent = new HttpAgent({ keepAlive: true, ...lookup })
     this.httpsAgent = new HttpsAgent({ keepAlive: true, ...lookup })
+    const strict = { lookup: guardedLookup(publicOnly, SCOPED) }
+    this.publicHttpAgent = new HttpAgent({ keepAlive: true, ...strict })
+    this.publicHttpsAgent = new HttpsAgent({ keepAlive: true, ...strict })
     this.lanes = new LaneWorkers(outbox, { send: (d) => this.send(d), settle: (d, o) => this.settle(d, o) }, logger, {
       name: 'webhook', concurrency: opts.concurrency, keepMs: opts.keepMs,
     })
@@ -74,6 +84,8 @@ export class WebhookDispatcher {
     for (const a of this.aborts) a.abort()
     this.httpAgent.destroy()
     this.httpsAgent.destroy()
+    this.publicHttpAgent.destroy()
+    this.publicHttpsAgent.destroy()
   }
 
   /** New rows were queued: start their lanes unless a worker already runs there. */
@@ -115,7 +127,9 @@ export class WebhookDispatcher {
     const abort = new AbortController()
     this.aborts.add(abort)
     try {
+      const strict = this.opts.publicOnlyFor?.(d) ?? false
       if (this.opts.policy) assertHostAllowed(new URL(d.url).hostname, this.opts.policy, SETTING) // sockets skip lookup for literal IPs
+      if (strict) assertHostAllowed(new URL(d.url).hostname, publicOnly, SCOPED)
       const res = await axios.post<string>(d.url, d.body, {
         headers: {
           'content-type': 'application/json',
@@ -132,8 +146,8 @@ export class WebhookDispatcher {
         transformRequest: [(data: string) => data],
         transformResponse: [(data: string) => data],
         validateStatus: () => true,
-        httpAgent: this.httpAgent,
-        httpsAgent: this.httpsAgent,
+        httpAgent: strict ? this.publicHttpAgent : this.httpAgent,
+        httpsAgent: strict ? this.publicHttpsAgent : this.httpsAgent,
       })
       const answer = typeof res.data === 'string' ? answerExcerpt(res.data) : ''
       if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, answer }

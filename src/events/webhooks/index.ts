@@ -27,7 +27,7 @@ export interface Webhooks {
   outbox: WebhookOutbox
   dispatcher: WebhookDispatcher
   /** Why a receiver URL is refused under WEBHOOK_ALLOW_PRIVATE=false (checked again on every delivery), or undefined. */
-  urlRefusal(url: string): Promise<string | undefined>
+  urlRefusal(url: string, scoped: boolean): Promise<string | undefined>
   /** Starts delivering (call once the app listens); pending rows of earlier runs resume. */
   start(): void
   /** Stops timers and requests and unsubscribes from the bus; queued rows stay for the next start. */
@@ -54,6 +54,7 @@ export function createWebhooks(deps: WebhookDeps): Webhooks {
   const policy = config.webhookAllowPrivate === false ? publicOnly : undefined
   const dispatcher = new WebhookDispatcher(outbox, deps.bus, deps.logger, {
     timeoutMs: config.webhookTimeoutMs, concurrency: config.webhookConcurrency, keepMs: config.webhookKeepDays * 86_400_000, policy,
+    publicOnlyFor: (d) => targets.publicOnly(d.token, d.url),
   }, {
     delivered: (d) => delivered?.inc({ event: d.event }),
     failed: (d) => {
@@ -67,7 +68,10 @@ export function createWebhooks(deps: WebhookDeps): Webhooks {
   })
   return {
     targets, outbox, dispatcher,
-    urlRefusal: async (url) => (policy ? urlRefusal(url, policy, 'WEBHOOK_ALLOW_PRIVATE') : undefined),
+    urlRefusal: async (url, scoped) => {
+      if (scoped) return urlRefusal(url, publicOnly, 'a scoped API key (public addresses only)')
+      return policy ? urlRefusal(url, policy, 'WEBHOOK_ALLOW_PRIVATE') : undefined
+    },
     start: () => dispatcher.start(),
     stop: async () => {
       unsubscribe()

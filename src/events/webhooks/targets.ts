@@ -11,6 +11,8 @@ export interface InstanceWebhook {
   url: string
   events: string[]
   secret?: string
+  /** Set by a scoped API key: its deliveries may only reach public addresses, whatever WEBHOOK_ALLOW_PRIVATE says. */
+  publicOnly?: boolean
   createdAt: number
   updatedAt: number
 }
@@ -37,7 +39,7 @@ export interface GlobalWebhook {
   events: string[]
 }
 
-interface Row { token: string; url: string; events: string; secret: string | null; created_at: number; updated_at: number }
+interface Row { token: string; url: string; events: string; secret: string | null; created_at: number; updated_at: number; public_only: number | null }
 
 export const wantsEvent = (events: string[], event: string): boolean => events.includes('*') || events.includes(event)
 
@@ -55,12 +57,14 @@ export class WebhookTargets {
         created_at INTEGER NOT NULL,
         updated_at INTEGER NOT NULL
       )`)
+    const columns = db.prepare<[], { name: string }>('PRAGMA table_info(webhook_targets)').all().map((c) => c.name)
+    if (!columns.includes('public_only')) db.exec('ALTER TABLE webhook_targets ADD COLUMN public_only INTEGER')
     this.st = {
       get: db.prepare<[string], Row>('SELECT * FROM webhook_targets WHERE token = ?'),
       put: db.prepare(`
-        INSERT INTO webhook_targets (token, url, events, secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+        INSERT INTO webhook_targets (token, url, events, secret, created_at, updated_at, public_only) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (token) DO UPDATE SET url = excluded.url, events = excluded.events, secret = excluded.secret,
-          updated_at = excluded.updated_at`),
+          updated_at = excluded.updated_at, public_only = excluded.public_only`),
       remove: db.prepare('DELETE FROM webhook_targets WHERE token = ?'),
     }
   }
@@ -70,7 +74,10 @@ export class WebhookTargets {
     if (!this.cache.has(token)) {
       const r = this.st.get.get(token)
       this.cache.set(token, r
-        ? { url: r.url, events: JSON.parse(r.events) as string[], ...(r.secret ? { secret: r.secret } : {}), createdAt: r.created_at, updatedAt: r.updated_at }
+        ? {
+          url: r.url, events: JSON.parse(r.events) as string[], ...(r.secret ? { secret: r.secret } : {}),
+          ...(r.public_only ? { publicOnly: true } : {}), createdAt: r.created_at, updatedAt: r.updated_at,
+        }
         : null)
     }
     return this.cache.get(token) ?? undefined
@@ -81,12 +88,18 @@ export class WebhookTargets {
     return w ? { token, url: w.url, events: w.events, hasSecret: Boolean(w.secret), createdAt: w.createdAt, updatedAt: w.updatedAt } : undefined
   }
 
-  set(token: string, input: { url: string; events?: string[]; secret?: string }): InstanceWebhookView {
+  set(token: string, input: { url: string; events?: string[]; secret?: string; publicOnly?: boolean }): InstanceWebhookView {
     const now = Date.now()
     const events = input.events?.length ? [...new Set(input.events)] : DEFAULT_WEBHOOK_EVENTS
-    this.st.put.run(token, input.url, JSON.stringify(events), input.secret ?? null, now, now)
+    this.st.put.run(token, input.url, JSON.stringify(events), input.secret ?? null, now, now, input.publicOnly ? 1 : null)
     this.cache.delete(token)
     return this.view(token)!
+  }
+
+  /** Whether a delivery of this instance to this URL must only reach public addresses. */
+  publicOnly(token: string, url: string): boolean {
+    const own = this.get(token)
+    return Boolean(own?.publicOnly && own.url === url)
   }
 
   remove(token: string): boolean {

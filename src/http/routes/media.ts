@@ -10,6 +10,7 @@ import type { Messenger } from '../../messaging/messenger.js'
 import { uniqueName } from '../../messaging/temp-files.js'
 import { downloadRules } from '../../messaging/validators.js'
 import { MAX_FORM_FIELDS } from '../body-parsers.js'
+import { scopeOf } from '../scope.js'
 import { defineRoutes } from '../route.js'
 
 /** Fields a multipart form can only carry as text; JSON in them is parsed (number arrays, delay). */
@@ -82,7 +83,7 @@ export function mediaRoutes(messenger: Messenger) {
       produces: ['application/octet-stream'],
       validators: downloadRules(),
       handler: async (req, res) => {
-        const d = await messenger.downloadMedia(req.body as Record<string, unknown>)
+        const d = await messenger.downloadMedia(req.body as Record<string, unknown>, { publicOnly: !scopeOf(req).admin })
         try {
           res.setHeader('Content-Type', /^[\x20-\x7e]+$/.test(d.mimetype) ? d.mimetype : 'application/octet-stream')
           res.setHeader('Content-Disposition', attachmentHeader(d.fileName))

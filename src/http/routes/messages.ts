@@ -8,6 +8,7 @@ import type { Messenger } from '../../messaging/messenger.js'
 import { PRESENCES } from '../../messaging/queries.js'
 import { isExistsRules, presenceRules, profilePictureRules, readMessagesRules } from '../../messaging/validators.js'
 import { idempotencySeedOf } from '../idempotency.js'
+import { scopeOf } from '../scope.js'
 import { defineRoutes, type RouteDef } from '../route.js'
 import { uploadMiddleware, uploadOf } from './media.js'
 
@@ -33,7 +34,8 @@ export function messageRoutes(messenger: Messenger, config: Pick<Config, 'mediaM
     before: UPLOADS.has(a.name) ? [upload] : undefined,
     consumes: UPLOADS.has(a.name) ? ['multipart/form-data'] : undefined,
     largeBody: UPLOADS.has(a.name) || undefined,
-    handler: (req) => messenger.execute(a.name, req.body as Body, { upload: uploadOf(req), fixed: fixedIdsOf(req) }),
+    // A scoped API key never makes the gateway fetch from a private address.
+    handler: (req) => messenger.execute(a.name, req.body as Body, { upload: uploadOf(req), fixed: fixedIdsOf(req), publicOnly: !scopeOf(req).admin }),
   }))
   return defineRoutes([
     ...sends,

@@ -5,6 +5,7 @@ import type { Response } from 'express'
 import { body, param, query } from 'express-validator'
 import { AppError, badRequest, notFound } from '../../errors.js'
 import { parseTarget } from '../../messaging/jid.js'
+import { describeStored, type OwnUser } from '../../store/identity.js'
 import { encodeMessage, seedMessage } from '../../store/serialize.js'
 import { CursorError, type Store, type StoredMessage } from '../../store/types.js'
 import { defineRoutes } from '../route.js'
@@ -20,6 +21,8 @@ export interface StoreRouteDeps {
   store?: Store
   /** True when the session manager knows the token. */
   instanceKnown(token: string): boolean
+  /** The instance's own account while known: the sender of its fromMe messages. */
+  ownUser?(token: string): OwnUser | undefined
 }
 
 /** Any chat jid the store may hold (status@broadcast and newsletters too, which sends refuse). */
@@ -43,9 +46,12 @@ const beforeRule = (chain: ReturnType<typeof body>) =>
 const jidRule = (chain: ReturnType<typeof body>) =>
   chain.custom(isJidOrNumber).withMessage('must be a chat jid (e.g. 628123456789@s.whatsapp.net, …@g.us) or a phone number')
 
-const plain = (m: StoredMessage) => JSON.parse(encodeMessage(seedMessage(m))) as Record<string, unknown>
-
 export function storeRoutes(deps: StoreRouteDeps) {
+  /** The seed's message shape plus `chat` and `sender`, like message events. */
+  const plain = async (token: string, m: StoredMessage) => {
+    const parties = await describeStored(storeOf(), token, m, deps.ownUser?.(token))
+    return { ...(JSON.parse(encodeMessage(seedMessage(m))) as Record<string, unknown>), ...parties }
+  }
   const storeOf = (): Store => {
     if (!deps.store) throw new AppError(409, 'the store is turned off on this server (STORE=false)')
     return deps.store
@@ -72,7 +78,7 @@ export function storeRoutes(deps: StoreRouteDeps) {
     try {
       const page = await storeOf().listMessages(token, toJid(jid), { limit, before })
       if (page.nextBefore) res.setHeader('X-Next-Before', page.nextBefore)
-      return orNotFound(token, page.messages.map(plain), page.messages.length === 0)
+      return orNotFound(token, await Promise.all(page.messages.map((m) => plain(token, m))), page.messages.length === 0)
     } catch (err) {
       if (err instanceof CursorError) throw badRequest(`before: ${err.message}`)
       throw err
@@ -83,7 +89,7 @@ export function storeRoutes(deps: StoreRouteDeps) {
     const out: Record<string, unknown[]> = {}
     for (const chat of await store.listChats(token, { limit: STORE_MAX_CHATS_IN_DUMP })) {
       const page = await store.listMessages(token, chat.id, { limit })
-      if (page.messages.length) out[chat.id] = page.messages.map(plain)
+      if (page.messages.length) out[chat.id] = await Promise.all(page.messages.map((m) => plain(token, m)))
     }
     return orNotFound(token, out, Object.keys(out).length === 0)
   }

@@ -3,7 +3,9 @@ import { body, param, query } from 'express-validator'
 import { conflict, notFound } from '../../errors.js'
 import { toView, type DeliveryStatus, type DeliveryView, type WebhookOutbox } from '../../events/webhooks/outbox.js'
 import { WEBHOOK_EVENT_NAMES, type WebhookTargets } from '../../events/webhooks/targets.js'
+import type { Request } from 'express'
 import { defineRoutes } from '../route.js'
+import { scopeOf } from '../scope.js'
 import { single, tokenIn } from '../validators.js'
 
 export interface WebhookRouteDeps {
@@ -11,8 +13,8 @@ export interface WebhookRouteDeps {
   outbox: WebhookOutbox
   /** Wakes the dispatcher after a replay. */
   kick(): void
-  /** Why a receiver URL is refused (WEBHOOK_ALLOW_PRIVATE=false), or undefined. */
-  urlRefusal?(url: string): Promise<string | undefined>
+  /** Why a receiver URL is refused (WEBHOOK_ALLOW_PRIVATE=false, or any private address for a scoped key), or undefined. */
+  urlRefusal?(url: string, scoped: boolean): Promise<string | undefined>
 }
 
 const STATUSES: DeliveryStatus[] = ['pending', 'delivered', 'dead']
@@ -38,8 +40,8 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
       summary: 'Set the instance\'s webhook {url, events? (default ["message-upsert"]; "*" = all), secret? (8-256 characters; signs X-Signature: sha256=HMAC)}; replaces any earlier one',
       validators: [
         tokenIn('param'),
-        body('url').custom(isHttpUrl).withMessage('must be an http(s) URL').bail().custom(async (url: string) => {
-          const refused = await deps.urlRefusal?.(url)
+        body('url').custom(isHttpUrl).withMessage('must be an http(s) URL').bail().custom(async (url: string, { req }) => {
+          const refused = await deps.urlRefusal?.(url, !scopeOf(req as Request).admin)
           if (refused) throw new Error(refused)
         }),
         body('events').optional({ values: 'null' }).isArray({ min: 1, max: EVENT_CHOICES.length }).withMessage('must be a non-empty array of event names').bail()
@@ -50,7 +52,8 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
       ],
       handler: (req) => {
         const b = req.body as { url: string; events?: string[] | null; secret?: string | null }
-        return deps.targets.set(String(req.params.token), { url: b.url, events: b.events ?? undefined, secret: b.secret ?? undefined })
+        const publicOnly = !scopeOf(req).admin // a scoped key may never aim deliveries at private addresses
+        return deps.targets.set(String(req.params.token), { url: b.url, events: b.events ?? undefined, secret: b.secret ?? undefined, publicOnly })
       },
     },
     {
