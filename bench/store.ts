@@ -47,7 +47,7 @@ function time(fn: () => void): number {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'wagw-bench-store-'))
-console.log(`store bench: ${TOTAL.toLocaleString()} messages across ${CHATS.toLocaleString()} chats → ${dir}`)
+console.log(`store bench: ${TOTAL.toLocaleString()} messages across ${CHATS.toLocaleString()} chats → ${dir}; node ${process.version}`)
 const rssStart = rss()
 const db = openDatabase(dir)
 const store = new SqliteStore(db)

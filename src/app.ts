@@ -26,7 +26,7 @@ import { bulkRoutes } from './http/routes/bulk.js'
 import { mediaRoutes } from './http/routes/media.js'
 import { messageRoutes } from './http/routes/messages.js'
 import { createMetrics, type Metrics } from './metrics.js'
-import { SqliteAuthStore } from './sessions/auth-state.js'
+import { SqliteAuthStore, type AuthStore } from './sessions/auth-state.js'
 import { SessionManager } from './sessions/manager.js'
 import { SqliteInstanceSettings } from './sessions/instance-settings.js'
 import { bridgeSocketEvents } from './sessions/event-bridge.js'
@@ -64,6 +64,8 @@ export interface AppOptions {
   sandbox?: SandboxLink
   /** Your own Store (e.g. MySQL/Postgres, see src/store/types.ts); default: SqliteStore in DATA_DIR. */
   store?: Store
+  /** Where credentials live; default: SqliteAuthStore in CREDENTIALS_DIR (tests inject failing disks). */
+  authStore?: AuthStore
   /** Where Idempotency-Key answers are kept (src/store/idempotency-types.ts); default: SQLite in DATA_DIR. */
   idempotencyStore?: IdempotencyStore
 }
@@ -122,7 +124,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   const storeObserver = store ? new StoreObserver(store, logger) : undefined
   const callSettings = new CallSettingsStore(db, { reject: config.rejectCalls, message: config.rejectCallsMessage })
   const sessions = new SessionManager({
-    authStore: new SqliteAuthStore(config.credentialsDir),
+    authStore: opts.authStore ?? new SqliteAuthStore(config.credentialsDir),
     bus,
     logger,
     // Baileys events → bus (messages, receipts, groups); Socket.IO and webhooks forward the bus.
@@ -133,9 +135,11 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
       callRejecter(callSettings, logger),
     ],
     getMessage: store ? storeGetMessage(store) : undefined,
+    onCredsWriteError: () => credsWriteFailures.inc(), // called only once sockets run, after the counter exists
     pairingConcurrency: config.pairingConcurrency,
     settings: new SqliteInstanceSettings(db),
     autostartConcurrency: config.autostartConcurrency,
+    maxInstances: config.maxInstances,
     options: {
       maxReconnects: config.maxReconnects,
       qrMaxRefreshes: config.qrMaxRefreshes,
@@ -151,6 +155,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
     },
   })
   const metrics = createMetrics(bus, sessions)
+  const credsWriteFailures = metrics.counter('wa_creds_write_failures_total', 'creds.json saves that failed (disk full, permission)')
   storeObserver?.wipeOnLogout(bus)
   storeObserver?.learnIdentities(bus) // before webhooks and Socket.IO subscribe: merged chats first, then the news
   const webhooks = createWebhooks({ db, bus, logger, metrics, config, ownJid: (t) => sessions.get(t)?.user?.id })
@@ -166,6 +171,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   routes.push(...groupRoutes(new GroupService(sessions)))
   const scheduler = new Scheduler({
     store: new FileJobStore(config.schedulerFile, logger), actions: () => SEND_ACTIONS, executor: messenger, bus, logger,
+    limits: { minIntervalS: config.schedulerMinIntervalS, maxJobs: config.schedulerMaxJobs },
   })
   await scheduler.load() // a malformed scheduler.json is kept aside here, before anything can overwrite it
   routes.push(...schedulerRoutes(scheduler))
@@ -196,7 +202,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
           // Paired instances reconnect on boot (the seed's autostart), without holding up the listener.
           void sessions.autostart().then((tokens) => {
             if (tokens.length) logger.info({ count: tokens.length }, 'autostarted saved instances')
-          })
+          }).catch((err: unknown) => logger.error({ err }, 'autostart failed'))
           resolve((server.address() as AddressInfo).port)
         })
       }),
@@ -205,13 +211,15 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
       closed = true
       await scheduler.close() // no job may fire into a closing messenger
       await messenger.close()
-      await sessions.shutdown()
+      // A failed credentials save is reported (non-zero exit) only after everything else closed.
+      const sessionError = await sessions.shutdown().then(() => undefined, (err: unknown) => err)
       await webhooks.stop()
       await amqp?.stop()
       await new Promise<void>((resolve) => io.close(() => resolve()))
       server.closeAllConnections()
       await store?.close()
       db.close()
+      if (sessionError) throw sessionError
     },
   }
   // The sandbox drives simulated phones for every instance: admin only.
@@ -220,6 +228,7 @@ export async function createApp(opts: AppOptions): Promise<GatewayApp> {
   const idempotencyGuard = idempotency({ store: opts.idempotencyStore ?? new SqliteIdempotencyStore(db), ttlHours: config.idempotencyTtlHours, logger })
   const app = buildHttpApp({
     authenticate, origin: config.origin, bodyLimit: config.bodyLimit, jsonLimit: config.jsonLimit, logger, routes: withIdempotency(routes, idempotencyGuard),
+    authFailLimit: config.authFailLimit,
     metrics: metrics.registry, publicDir: PUBLIC_DIR, extra: (http) => mountApiDocs(http),
   })
   httpApp = app

@@ -8,3 +8,4 @@ export class AppError extends Error {
 export const notFound = (message: string) => new AppError(404, message)
 export const conflict = (message: string) => new AppError(409, message)
 export const badRequest = (message: string) => new AppError(400, message)
+export const tooMany = (message: string) => new AppError(429, message)

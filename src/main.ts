@@ -2,6 +2,9 @@
 import 'dotenv/config'
 import { createApp, type AppOptions, type GatewayApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config/index.js'
+import { routeConsoleToLogger } from './console-capture.js'
+import { installProcessGuards } from './process-guards.js'
+import { warnIfUnsupportedNode } from './util/runtime.js'
 
 export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   try {
@@ -19,12 +22,15 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
 export async function runGateway(opts: AppOptions): Promise<GatewayApp> {
   const gateway = await createApp(opts)
   const { config, logger } = gateway
+  installProcessGuards(logger) // one instance's stray rejection must not end the process
+  routeConsoleToLogger(logger, [config.auth, config.webhookSecret ?? '']) // libsignal prints sessions with their keys
   const port = await gateway.listen()
   const url = `http://localhost:${port}`
   if (config.authGenerated) {
-    console.log(`\nNo AUTH in .env: using the generated key stored in ${config.dataDir}/auth-key`)
-    console.log(`  AUTH=${config.auth}`)
-    console.log(`  e.g. curl -u "${config.auth}:" ${url}/api/whatsapp/instances\n`)
+    // The key itself never goes to stdout (logs are often shipped elsewhere): only where it is.
+    const file = `${config.dataDir}/auth-key`
+    process.stdout.write(`\nNo AUTH in .env: using the generated key stored in ${file} (readable by this user only)\n`)
+    process.stdout.write(`  e.g. curl -u "$(cat ${file}):" ${url}/api/whatsapp/instances\n\n`)
   }
   logger.info({ url }, `gateway listening; dashboard at ${url}/`)
   let closing = false
@@ -47,6 +53,7 @@ export async function runGateway(opts: AppOptions): Promise<GatewayApp> {
 
 const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '')
 if (isEntry) {
+  warnIfUnsupportedNode()
   const config = loadConfigOrExit()
   if (config.sandbox) {
     console.error('WA_SANDBOX=true: use `npm run sandbox`, which starts the simulator beside the gateway')

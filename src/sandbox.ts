@@ -5,6 +5,8 @@ import { join } from 'node:path'
 import { sandboxRoutes } from './http/routes/sandbox.js'
 import { createLogger } from './logger.js'
 import { loadConfigOrExit, runGateway } from './main.js'
+import { routeConsoleToLogger } from './console-capture.js'
+import { installProcessGuards } from './process-guards.js'
 import { Simulator } from './simulator/index.js'
 
 /** The contacts every sandbox starts with (kept across restarts through the simulator's data dir). */
@@ -18,6 +20,8 @@ const STARTER_CONTACTS = [
 
 const config = loadConfigOrExit({ ...process.env, WA_SANDBOX: 'true' })
 const logger = createLogger(config.logLevel)
+installProcessGuards(logger) // before the simulator starts: nothing may end the process by a stray rejection
+routeConsoleToLogger(logger, [config.auth, config.webhookSecret ?? '']) // the simulator's libsignal prints too
 logger.info('starting the simulated WhatsApp network')
 const sim = await Simulator.start({ dataDir: join(config.dataDir, 'simulator'), logger: logger.child({ component: 'simulator' }) })
 for (const c of STARTER_CONTACTS) {
@@ -29,10 +33,12 @@ const gateway = await runGateway({
   sandbox: { wsUrl: sim.wsUrl, rootPublicKey: sim.rootPublicKey, caPem: sim.caPem, mediaHost: sim.mediaHost, routes: (gw) => sandboxRoutes(gw, sim) },
 })
 const port = (gateway.server.address() as { port: number }).port
-console.log(`\nSandbox ready: dashboard http://localhost:${port}/  (simulated WhatsApp at ${sim.wsUrl})`)
-console.log('Simulated contacts:')
-for (const c of sim.contacts()) console.log(`  ${c.number}  ${c.name}${c.onWhatsApp ? '' : '  (not on WhatsApp)'}${c.hidePhone ? `  (writes as ${c.lid})` : ''}`)
-console.log(`Sandbox state (apart from npm start's): ${config.dataDir}, credentials in ${config.credentialsDir}`)
-console.log('Pair an instance: POST /api/whatsapp/create-instance {token}, then POST /api/sandbox/scan {token}')
-console.log('  (or create it with {token, phone} and POST /api/sandbox/pair {token, code})\n')
+// The banner is for the human at the terminal; console.* goes to the log (see console-capture.ts).
+const say = (line: string) => process.stdout.write(line + '\n')
+say(`\nSandbox ready: dashboard http://localhost:${port}/  (simulated WhatsApp at ${sim.wsUrl})`)
+say('Simulated contacts:')
+for (const c of sim.contacts()) say(`  ${c.number}  ${c.name}${c.onWhatsApp ? '' : '  (not on WhatsApp)'}${c.hidePhone ? `  (writes as ${c.lid})` : ''}`)
+say(`Sandbox state (apart from npm start's): ${config.dataDir}, credentials in ${config.credentialsDir}`)
+say('Pair an instance: POST /api/whatsapp/create-instance {token}, then POST /api/sandbox/scan {token}')
+say('  (or create it with {token, phone} and POST /api/sandbox/pair {token, code})\n')
 process.once('exit', () => void sim.stop())

@@ -11,7 +11,7 @@ const dir = () => mkdtempSync(join(tmpdir(), 'wagw-config-'))
 
 test('defaults are safe and typed', () => {
   const cwd = dir()
-  const c = loadConfig({ AUTH: 'abcdefgh12' }, cwd)
+  const c = loadConfig({ AUTH: 'abcdefgh12345678' }, cwd)
   assert.equal(c.port, 3000)
   assert.equal(c.credentialsDir, join(cwd, 'credentials'))
   assert.equal(c.schedulerFile, join(cwd, 'scheduler.json'))
@@ -20,6 +20,9 @@ test('defaults are safe and typed', () => {
   assert.equal(c.mediaMaxBytes, 64 * 1024 * 1024)
   assert.equal(c.store, true)
   assert.equal(c.sandbox, false)
+  assert.equal(c.maxInstances, 1000)
+  assert.equal(c.schedulerMinIntervalS, 60)
+  assert.equal(c.authFailLimit, 30)
   assert.equal(c.amqpUrl, undefined, 'AMQP is off unless AMQP_URL is set')
   assert.equal(c.amqpExchange, 'whatsapp')
   assert.deepEqual(c.amqpEvents, ['*'])
@@ -28,8 +31,8 @@ test('defaults are safe and typed', () => {
 
 test('a sandbox config keeps all its state apart from the production config', () => {
   const cwd = dir()
-  const prod = loadConfig({ AUTH: 'abcdefgh12' }, cwd)
-  const sandbox = loadConfig({ AUTH: 'abcdefgh12', WA_SANDBOX: 'true' }, cwd)
+  const prod = loadConfig({ AUTH: 'abcdefgh12345678' }, cwd)
+  const sandbox = loadConfig({ AUTH: 'abcdefgh12345678', WA_SANDBOX: 'true' }, cwd)
   const root = join(cwd, 'data', 'sandbox')
   assert.equal(sandbox.dataDir, root)
   assert.equal(sandbox.credentialsDir, join(root, 'credentials'))
@@ -40,7 +43,7 @@ test('a sandbox config keeps all its state apart from the production config', ()
     assert.ok(!sandbox[k].startsWith(prod.credentialsDir) && sandbox[k] !== prod.schedulerFile, k)
   }
   // A variable set explicitly still wins in the sandbox.
-  const explicit = loadConfig({ AUTH: 'abcdefgh12', WA_SANDBOX: 'true', CREDENTIALS_DIR: './creds' }, cwd)
+  const explicit = loadConfig({ AUTH: 'abcdefgh12345678', WA_SANDBOX: 'true', CREDENTIALS_DIR: './creds' }, cwd)
   assert.equal(explicit.credentialsDir, join(cwd, 'creds'))
   assert.equal(explicit.dataDir, root)
   rmSync(cwd, { recursive: true })
@@ -73,8 +76,12 @@ test('malformed values name the variable', () => {
     [{ WEBHOOK: 'not a url' }, /WEBHOOK must be a URL/],
     [{ WEBHOOK: 'ftp://x/y' }, /WEBHOOK must use http/],
     [{ STORE: 'maybe' }, /STORE must be true or false/],
-    [{ AUTH: 'short' }, /AUTH must be at least 8/],
-    [{ AUTH: 'has:colon1' }, /AUTH must not contain/],
+    [{ AUTH: 'short' }, /AUTH must be at least 16 characters; generate one with: openssl rand -base64 24/],
+    [{ AUTH: 'fifteen-chars-x' }, /AUTH must be at least 16/],
+    [{ AUTH: 'has:colon1234567' }, /AUTH must not contain/],
+    [{ MAX_INSTANCES: '0' }, /MAX_INSTANCES must be between/],
+    [{ SCHEDULER_MIN_INTERVAL_S: 'x' }, /SCHEDULER_MIN_INTERVAL_S must be a whole number/],
+    [{ AUTH_FAIL_LIMIT: '0' }, /AUTH_FAIL_LIMIT must be between/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ AMQP_URL: 'http://broker' }, /AMQP_URL must use amqp: or amqps:/],
     [{ AMQP_EXCHANGE: 'amq.topic' }, /AMQP_EXCHANGE must be/],
@@ -83,16 +90,28 @@ test('malformed values name the variable', () => {
     [{ AMQP_EVENTS: 'webhook-delivery' }, /AMQP_EVENTS has unknown events webhook-delivery/],
   ]
   for (const [env, message] of cases) {
-    assert.throws(() => loadConfig({ AUTH: 'abcdefgh12', ...env }, dir()), (err: unknown) => err instanceof ConfigError && message.test(err.message))
+    assert.throws(() => loadConfig({ AUTH: 'abcdefgh12345678', ...env }, dir()), (err: unknown) => err instanceof ConfigError && message.test(err.message))
   }
 })
 
 test('a config error stops boot with one clear line', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: 'abc', AUTH: 'abcdefgh12', DATA_DIR: dir() },
+    env: { ...process.env, PORT: 'abc', AUTH: 'abcdefgh12345678', DATA_DIR: dir() },
     encoding: 'utf8',
     timeout: 30_000,
   })
   assert.equal(r.status, 1)
   assert.equal(r.stderr.trim(), 'Invalid configuration: PORT must be a whole number, got "abc"')
+})
+
+test('a short AUTH stops boot and shows how to generate a strong one', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, AUTH: 'abcdefgh12', DATA_DIR: dir() },
+    encoding: 'utf8',
+    timeout: 30_000,
+  })
+  assert.equal(r.status, 1)
+  assert.match(r.stderr, /AUTH must be at least 16 characters/)
+  assert.match(r.stderr, /openssl rand -base64 24/)
+  assert.match(r.stderr, /node -e/)
 })

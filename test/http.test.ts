@@ -24,6 +24,7 @@ before(async () => {
     CREDENTIALS_DIR: join(root, 'credentials'), DATA_DIR: join(root, 'data'), SCHEDULER_FILE: join(root, 'scheduler.json'),
     // Nothing listens here: sessions must back off quietly, never crash the server.
     WA_WS_URL: 'ws://127.0.0.1:9', RECONNECT_BASE_MS: '20', RECONNECT_CAP_MS: '50', MAX_RECONNECTS: '2',
+    AUTH_FAIL_LIMIT: '1000000', // this file sends hundreds of wrong keys on purpose
   })
   app = await createApp({ config, logger: createLogger('silent') })
   base = `http://127.0.0.1:${await app.listen()}`

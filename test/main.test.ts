@@ -1,13 +1,17 @@
 // `npm start`'s entry as a real process (node dist/main.js): starts with no .env and no WhatsApp
 // reachable, prints the generated key, serves the API, reports the offline network on
-// create-instance (never a 5xx), and exits 0 on SIGTERM.
+// create-instance (never a 5xx), warns once on an unsupported Node, and exits 0 on SIGTERM.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startGatewayProcess, until } from './helpers/gateway-process.js'
+import { unsupportedNodeWarning } from '../src/util/runtime.js'
 
 test('the server starts on defaults, answers with the printed key, and shuts down cleanly', async () => {
   const gw = await startGatewayProcess()
   try {
+    // The old-Node warning appears exactly once on an unsupported Node and never on a supported one.
+    const warning = unsupportedNodeWarning(process.version)
+    assert.equal(gw.output().split(warning ?? 'is not supported; the supported lines').length - 1, warning ? 1 : 0, gw.output())
     const ok = await gw.api('GET', '/api/whatsapp/instances')
     assert.equal(ok.status, 200)
     assert.deepEqual(ok.body, { status: true, data: [] })

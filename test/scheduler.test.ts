@@ -47,12 +47,12 @@ before(() => { root = mkdtempSync(join(tmpdir(), 'wagw-sched-')) })
 after(() => rmSync(root, { recursive: true, force: true }))
 
 let seq = 0
-function setup(initial?: string) {
+function setup(initial?: string, limits?: { minIntervalS: number; maxJobs: number }) {
   const file = join(root, `scheduler-${++seq}.json`)
   if (initial !== undefined) writeFileSync(file, initial)
   const bus = new EventBus()
   const executor = new RecordingExecutor()
-  const scheduler = new Scheduler({ store: new FileJobStore(file, logger), actions: () => ACTIONS, executor, bus, logger })
+  const scheduler = new Scheduler({ store: new FileJobStore(file, logger), actions: () => ACTIONS, executor, bus, logger, limits })
   return { file, bus, executor, scheduler }
 }
 
@@ -221,5 +221,30 @@ describe('Scheduler', () => {
     const results = await Promise.allSettled([scheduler.add(job()), scheduler.add(job()), scheduler.add(job({ id: 2 }))])
     assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled'])
     assert.deepEqual((JSON.parse(readFileSync(file, 'utf8')) as ScheduledJob[]).map((j) => j.id), [1, 2])
+  })
+})
+
+describe('limits', () => {
+  test('a cron firing more often than SCHEDULER_MIN_INTERVAL_S is refused with 400 at add and update', async () => {
+    const { scheduler } = setup(undefined, { minIntervalS: 60, maxJobs: 100 })
+    for (const time of ['* * * * * *', '*/30 * * * * *', '0,10 * * * * *']) {
+      await rejectsWith(scheduler.add(job({ id: 1, time })), 400, /^time: .*fires every \d+ s; jobs may run at most every 60 s \(SCHEDULER_MIN_INTERVAL_S\)/)
+    }
+    for (const time of ['* * * * *', '0 9 * * *', '*/5 * * * *', '30 * * * * *', '0 0 1 1 *']) {
+      await scheduler.add(job({ id: `ok-${time.replace(/\W+/g, '-')}`, time }))
+    }
+    await scheduler.add(job({ id: 2, time: '0 9 * * *' }))
+    await rejectsWith(scheduler.update(job({ id: 2, time: '*/10 * * * * *' })), 400, /SCHEDULER_MIN_INTERVAL_S/)
+    await scheduler.close()
+  })
+
+  test('SCHEDULER_MAX_JOBS caps the number of jobs with a 429', async () => {
+    const { scheduler } = setup(undefined, { minIntervalS: 60, maxJobs: 2 })
+    await scheduler.add(job({ id: 1 }))
+    await scheduler.add(job({ id: 2 }))
+    await rejectsWith(scheduler.add(job({ id: 3 })), 429, /SCHEDULER_MAX_JOBS \(2\)/)
+    await scheduler.remove('tok', 1)
+    await scheduler.add(job({ id: 3 }))
+    await scheduler.close()
   })
 })

@@ -1,9 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { SqliteAuthStore, isPaired } from '../src/sessions/auth-state.js'
+import { writeFileAtomic } from '../src/util/atomic-write.js'
 import { backoffDelay } from '../src/util/backoff.js'
 import { Semaphore } from '../src/util/semaphore.js'
 
@@ -76,4 +78,50 @@ test('semaphore admits at most N holders and hands slots over in order', async (
   r3()
   r4()
   assert.equal(sem.inUse, 0)
+})
+
+test('a failed creds.json write is never swallowed: saveCreds and flush reject, the next good save recovers', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wagw-auth-fail-'))
+  let diskFull = true
+  const store = new SqliteAuthStore(dir, async (path, data, mode) => {
+    if (diskFull) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
+    await writeFileAtomic(path, data, mode)
+  })
+  const h = store.open('tok-full')
+  await assert.rejects(h.saveCreds(), /ENOSPC/)
+  await assert.rejects(h.flush(), /ENOSPC/, 'shutdown sees the failure')
+  diskFull = false
+  await h.saveCreds()
+  await h.flush()
+  assert.ok(existsSync(join(dir, 'tok-full', 'creds.json')))
+  h.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+test('credentials and keys are private: folders 0700, creds.json, keys.db and its WAL files 0600', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'wagw-auth-mode-')), 'credentials')
+  const store = new SqliteAuthStore(dir)
+  const h = store.open('tok-m')
+  await h.state.keys.set({ session: { 'x@lid': Buffer.from([1]) } })
+  await h.saveCreds()
+  const mode = (p: string) => statSync(p).mode & 0o777
+  assert.equal(mode(dir), 0o700)
+  assert.equal(mode(join(dir, 'tok-m')), 0o700)
+  for (const f of ['creds.json', 'keys.db', 'keys.db-wal', 'keys.db-shm']) {
+    assert.equal(mode(join(dir, 'tok-m', f)), 0o600, f)
+  }
+  h.close()
+  rmSync(dirname(dir), { recursive: true, force: true })
+})
+
+test('an unhandled rejection is logged with the instance token and the process keeps running', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/fixtures/unhandled-rejection.ts'], { encoding: 'utf8', timeout: 30_000 })
+  assert.equal(r.status, 0, r.stderr)
+  const lines = r.stdout.trim().split('\n')
+  const logged = lines.map((l) => (l.startsWith('{') ? (JSON.parse(l) as { msg?: string; token?: string; err?: { message?: string } }) : {}))
+    .find((l) => l.msg?.includes('unhandled promise rejection'))
+  assert.ok(logged, r.stdout)
+  assert.equal(logged.token, 'tok-stray')
+  assert.equal(logged.err?.message, 'stray failure in a socket callback')
+  assert.ok(lines.includes('still alive'), 'the process went on after the rejection')
 })

@@ -70,3 +70,24 @@ test('rooms: a client of one token gets no event of another; a client naming non
   assert.deepEqual(got.viaSubscribe, ['b'])
   assert.deepEqual(got.all.sort(), ['a', 'b'])
 })
+
+test('auth.tokens: an empty, malformed or partly invalid list is refused at the handshake, not "all"', async () => {
+  for (const tokens of [[], 'a', [''], ['a', '../x'], [42], {}]) {
+    await assert.rejects(connect({ auth: { key: AUTH, tokens } }), /invalid tokens/, `tokens=${JSON.stringify(tokens)}`)
+  }
+})
+
+test('auth.tokens is a limit: subscribe cannot go beyond it, and no other instance\'s events arrive', async () => {
+  const limited = await connect({ auth: { key: AUTH, tokens: ['a'] } })
+  const refused = await limited.emitWithAck('subscribe', { token: 'b' })
+  assert.deepEqual(refused, { status: false, message: 'token "b" is not in this connection\'s auth.tokens' })
+  assert.deepEqual(await limited.emitWithAck('subscribe', { token: 'a' }), { status: true, data: { token: 'a' } })
+  const got: string[] = []
+  limited.on('qrcode', (p: { token: string }) => got.push(p.token))
+  const marker = new Promise<void>((resolve) => limited.on('qr-timeout', (p: { token: string }) => p.token === 'a' && resolve()))
+  app.bus.emit('qrcode', { token: 'b', data: 'data:image/png;base64,BB', qr: 'q', attempt: 1 })
+  app.bus.emit('qrcode', { token: 'a', data: 'data:image/png;base64,AA', qr: 'q', attempt: 1 })
+  app.bus.emit('qr-timeout', { token: 'a', attempts: 1 })
+  await marker
+  assert.deepEqual(got, ['a'])
+})

@@ -8,7 +8,7 @@ import { createApp, type GatewayApp } from '../src/app.js'
 import { loadConfig } from '../src/config/index.js'
 import { createLogger } from '../src/logger.js'
 
-const AUTH = 'store-off-key-1'
+const AUTH = 'store-off-key-1234'
 let app: GatewayApp
 let base = ''
 let root = ''

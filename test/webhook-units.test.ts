@@ -187,7 +187,7 @@ describe('payload and targets', () => {
 })
 
 describe('config', () => {
-  const base = (extra: Record<string, string>) => ({ AUTH: 'config-key-123', DATA_DIR: root, ...extra })
+  const base = (extra: Record<string, string>) => ({ AUTH: 'config-key-1234567', DATA_DIR: root, ...extra })
   test('webhook env: defaults, overrides, and unknown event names refused by name', () => {
     const d = loadConfig(base({}))
     assert.deepEqual(

@@ -9,7 +9,7 @@ import { Abort, Scanner } from './scanner.js'
 
 /** Same admission as the gateway unless told otherwise: its PAIRING_CONCURRENCY (env or default). */
 function rawConcurrency(): string {
-  return process.env.BENCH_RAW_CONCURRENCY ?? String(loadConfig({ AUTH: 'bench-only-key', PAIRING_CONCURRENCY: process.env.PAIRING_CONCURRENCY }).pairingConcurrency)
+  return process.env.BENCH_RAW_CONCURRENCY ?? String(loadConfig({ AUTH: 'bench-only-key-0001', PAIRING_CONCURRENCY: process.env.PAIRING_CONCURRENCY }).pairingConcurrency)
 }
 
 export async function runRawPhase(ctx: PhaseContext): Promise<Figures> {

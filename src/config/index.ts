@@ -72,6 +72,15 @@ export interface Config {
   waRootPublicKey?: Uint8Array
   /** Extra CA (PEM) trusted for the media host besides the system roots: only for a simulated network. */
   waCaPem?: string
+  /** Failed auth attempts one IP may make per 15 minutes before it gets 429s. */
+  authFailLimit: number
+  /** Instances this node accepts (create-instance beyond it is refused). */
+  maxInstances: number
+  /** Shortest interval between two runs of a scheduled job, in seconds (0 = no limit). */
+  schedulerMinIntervalS: number
+  schedulerMaxJobs: number
+  /** Unfinished bulk batches one instance may have queued at once. */
+  maxQueuedBatches: number
   /** How long an Idempotency-Key and its stored answer are kept. */
   idempotencyTtlHours: number
 }
@@ -171,18 +180,22 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw
 }
 
+const AUTH_MIN_LENGTH = 16
+
 /** AUTH from the env, or one generated once and kept in DATA_DIR so restarts keep the same key. */
 function resolveAuth(env: Env, dataDir: string): { auth: string; generated: boolean } {
   const auth = str(env, 'AUTH')
   if (auth !== undefined) {
-    if (auth.length < 8) throw new ConfigError('AUTH', 'must be at least 8 characters')
+    if (auth.length < AUTH_MIN_LENGTH) {
+      throw new ConfigError('AUTH', `must be at least ${AUTH_MIN_LENGTH} characters; generate one with: openssl rand -base64 24  (or: node -e "console.log(require('crypto').randomBytes(24).toString('base64url'))")`)
+    }
     if (auth.includes(':')) throw new ConfigError('AUTH', 'must not contain ":" (it is the Basic auth user name)')
     return { auth, generated: false }
   }
   const file = join(dataDir, 'auth-key')
   if (existsSync(file)) return { auth: readFileSync(file, 'utf8').trim(), generated: true }
   const generated = randomBytes(24).toString('base64url')
-  mkdirSync(dataDir, { recursive: true })
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   writeFileAtomicSync(file, generated + '\n', 0o600)
   return { auth: generated, generated: true }
 }
@@ -261,6 +274,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     proxy: url(env, 'PROXY', ['socks5:', 'socks5h:', 'socks4:', 'socks4a:', 'http:', 'https:']),
     waRootPublicKey: publicKey(env, 'WA_ROOT_PUBLIC_KEY'),
     waCaPem: pemFile(env, 'WA_CA_FILE', cwd),
+    authFailLimit: int(env, 'AUTH_FAIL_LIMIT', 30, 1, 1_000_000),
+    maxInstances: int(env, 'MAX_INSTANCES', 1000, 1, 1_000_000),
+    schedulerMinIntervalS: int(env, 'SCHEDULER_MIN_INTERVAL_S', 60, 0, 86_400),
+    schedulerMaxJobs: int(env, 'SCHEDULER_MAX_JOBS', 1000, 1, 1_000_000),
+    maxQueuedBatches: int(env, 'MAX_QUEUED_BATCHES', 50, 1, 100_000),
     idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
   }
 }

@@ -21,7 +21,7 @@ export interface NewDelivery {
   event: string
   /** The exact bytes sent (and signed). */
   body: string
-  /** The key each attempt is signed with (X-Timestamp + X-Signature); absent: unsigned. */
+  /** The key each attempt is signed with (webhooks: X-Timestamp + X-Signature); absent: unsigned. */
   secret?: string
   /** Rows queued by older versions: a signature computed at enqueue time (no timestamp). */
   signature?: string
@@ -106,7 +106,7 @@ export class DeliveryOutbox {
       CREATE INDEX IF NOT EXISTS ${table}_pending ON ${table} (lane, seq) WHERE status = 'pending';
       CREATE INDEX IF NOT EXISTS ${table}_token ON ${table} (token, seq);
     `)
-    // Databases made before deliveries were signed per attempt lack the secret column.
+    // Tables made before deliveries were signed per attempt lack the secret column.
     const columns = db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all().map((c) => c.name)
     if (!columns.includes('secret')) db.exec(`ALTER TABLE ${table} ADD COLUMN secret TEXT`)
     this.st = {

@@ -2,6 +2,8 @@
 // a room per instance token. A client that names tokens (auth.tokens or `subscribe`) gets only
 // those; one naming none gets all it may see: every instance for the admin key, the instances its
 // patterns match for an API key. Revoking a key disconnects its sockets at once.
+// `auth.tokens` is a LIMIT: such a client can never subscribe beyond it, and a present but empty
+// or invalid list is refused at the handshake (it must not silently mean "all").
 import type { Server as HttpServer } from 'node:http'
 import { Server, type Socket } from 'socket.io'
 import { keyFromHeader, type Authenticator } from '../http/auth.js'
@@ -32,9 +34,13 @@ export function createSocketGateway(httpServer: HttpServer, bus: EventBus, opts:
   io.use((socket, next) => {
     const key = (socket.handshake.auth as { key?: unknown } | undefined)?.key
     const presented = typeof key === 'string' ? key : keyFromHeader(socket.handshake.headers.authorization)
+    const tokens = (socket.handshake.auth as { tokens?: unknown } | undefined)?.tokens
     opts.authenticate(presented).then(
       (scope) => {
         if (!scope) return next(new Error('unauthorized'))
+        if (tokens !== undefined && !isTokenList(tokens)) {
+          return next(new Error('invalid tokens: auth.tokens must be a non-empty array of instance tokens, or left out for all instances'))
+        }
         ;(socket.data as { scope: Scope }).scope = scope
         next()
       },
@@ -45,9 +51,10 @@ export function createSocketGateway(httpServer: HttpServer, bus: EventBus, opts:
   io.on('connection', (socket) => {
     const scope = scopeOf(socket)
     if (scope.keyId) void socket.join(keyRoom(scope.keyId))
-    const tokens = (socket.handshake.auth as { tokens?: unknown } | undefined)?.tokens
-    const named = Array.isArray(tokens) ? tokens.filter(isValidToken).filter((t) => scope.allows(t)) : []
-    if (named.length > 0) void socket.join(named.map(roomOf))
+    const tokens = (socket.handshake.auth as { tokens?: string[] } | undefined)?.tokens
+    // Named tokens limit this connection for good; those outside the key's scope are left out quietly.
+    const allowed = tokens ? new Set(tokens.filter((t) => scope.allows(t))) : undefined
+    if (allowed) void socket.join([...allowed].map(roomOf))
     else if (scope.admin) void socket.join(ALL_ROOM)
     else if (scope.keyId) {
       keyScopes.set(scope.keyId, scope)
@@ -57,6 +64,7 @@ export function createSocketGateway(httpServer: HttpServer, bus: EventBus, opts:
       const token = payload?.token
       if (!isValidToken(token)) return ack?.({ status: false, message: 'invalid token' })
       if (!scope.allows(token)) return ack?.({ status: false, message: `instance "${token}" not found` })
+      if (allowed && !allowed.has(token)) return ack?.({ status: false, message: `token "${token}" is not in this connection's auth.tokens` })
       void socket.leave(ALL_ROOM)
       if (scope.keyId) void socket.leave(keyAllRoom(scope.keyId))
       void socket.join(roomOf(token))
@@ -86,4 +94,10 @@ export function createSocketGateway(httpServer: HttpServer, bus: EventBus, opts:
       io.in(keyRoom(id)).disconnectSockets(true)
     },
   }
+}
+
+const MAX_TOKENS_PER_CLIENT = 1000
+
+function isTokenList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.length > 0 && v.length <= MAX_TOKENS_PER_CLIENT && v.every(isValidToken)
 }

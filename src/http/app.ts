@@ -9,6 +9,7 @@ import { formBody, multipartCap } from './body-parsers.js'
 import { sendFail } from './envelope.js'
 import { errorHandler, notFoundHandler } from './error-handler.js'
 import { mountMethodNotAllowed, mountRoutes, type RouteDef } from './route.js'
+import { authFailureLimiter, docsHeaders, securityHeaders } from './security.js'
 
 export interface HttpAppOptions {
   /** The admin key or a scoped API key → what the caller may see. */
@@ -21,6 +22,8 @@ export interface HttpAppOptions {
   routes: RouteDef[]
   metrics: Registry
   publicDir?: string
+  /** Failed auth attempts per IP per 15 minutes before 429 (default 30). */
+  authFailLimit?: number
   /** Extra mounts outside /api routing (the API docs page, which applies the same auth itself). */
   extra?: (app: express.Express) => void
 }
@@ -55,9 +58,11 @@ export function buildHttpApp(opts: HttpAppOptions): express.Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('query parser', 'simple')
+  app.use(securityHeaders())
   app.use(cors(opts.origin))
   app.use(refuseCrossSiteWrites(opts.origin))
   if (opts.publicDir) app.use(express.static(opts.publicDir, { index: 'index.html' }))
+  app.use('/api/docs', docsHeaders())
   opts.extra?.(app)
 
   // Liveness for Docker's HEALTHCHECK and load balancers: no key, and nothing about the gateway.
@@ -65,12 +70,15 @@ export function buildHttpApp(opts: HttpAppOptions): express.Express {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' })
   })
 
+  // Only where a key is required: the docs page and the dashboard's files never count as failures.
+  const limitFailures = authFailureLimiter(opts.authenticate, opts.authFailLimit ?? 30)
   const auth = requireAuth(opts.authenticate)
-  app.get('/metrics', auth, requireAdmin, async (_req, res) => {
+  app.get('/metrics', limitFailures, auth, requireAdmin, async (_req, res) => {
     res.type(opts.metrics.contentType).send(await opts.metrics.metrics())
   })
 
   const api = express.Router()
+  api.use(limitFailures)
   api.use(auth)
   api.use(requireKnownContentType)
   // Parsed per route: only routes that take base64 media accept BODY_LIMIT; the rest stay small.

@@ -66,6 +66,8 @@ export interface BatchStore {
   unfinished(): BatchRecord[]
   /** Oldest unfinished batch of an instance. */
   nextBatch(token: string): BatchRecord | undefined
+  /** Unfinished (queued or running) batches of an instance. */
+  countUnfinished(token: string): number
 }
 
 interface BatchRow {
@@ -116,6 +118,7 @@ export class SqliteBatchStore implements BatchStore {
       setStatus: db.prepare('UPDATE send_batches SET status = ?, finished_at = COALESCE(?, finished_at) WHERE id = ?'),
       setNextAt: db.prepare('UPDATE send_batches SET next_at = ? WHERE id = ?'),
       unfinished: db.prepare<[], BatchRow>(`SELECT * FROM send_batches WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`),
+      countUnfinished: db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM send_batches WHERE token = ? AND status IN ('queued', 'running')`),
       nextBatch: db.prepare<[string], BatchRow>(
         `SELECT * FROM send_batches WHERE token = ? AND status IN ('queued', 'running') ORDER BY created_at, rowid LIMIT 1`),
     }
@@ -173,6 +176,10 @@ export class SqliteBatchStore implements BatchStore {
   nextBatch(token: string): BatchRecord | undefined {
     const row = this.st.nextBatch.get(token)
     return row && toBatch(row)
+  }
+
+  countUnfinished(token: string): number {
+    return this.st.countUnfinished.get(token)?.n ?? 0
   }
 }
 

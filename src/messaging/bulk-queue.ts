@@ -90,7 +90,9 @@ export class BulkQueue {
     const b = this.deps.store.get(id)
     if (!b || b.status === 'done' || b.status === 'cancelled') return false
     this.deps.store.setStatus(id, 'cancelled')
-    this.batchAborts.get(id)?.abort()
+    const running = this.batchAborts.get(id)
+    if (running) running.abort() // its loop reports send-complete and frees the media
+    else void this.stopIfCancelled(b).catch((err: unknown) => this.deps.logger.warn({ batchId: id, err: errorText(err) }, 'freeing a cancelled batch failed'))
     return true
   }
 

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { generateMessageIDV2, prepareWAMessageMedia, type WAMessageKey, type WASocket } from '@whiskeysockets/baileys'
 import type { Config } from '../config/index.js'
-import { AppError, badRequest, notFound } from '../errors.js'
+import { AppError, badRequest, notFound, tooMany } from '../errors.js'
 import type { EventBus } from '../events/bus.js'
 import type { Logger } from '../logger.js'
 import type { SessionManager } from '../sessions/manager.js'
@@ -188,6 +188,10 @@ export class Messenger implements SendExecutor {
   private async enqueue(action: string, body: Body, extras: ExecuteExtras): Promise<{ batchId: string; total: number }> {
     const token = String(body.token)
     this.deps.sessions.requireOpen(token)
+    const cap = this.deps.config.maxQueuedBatches
+    if (this.store.countUnfinished(token) >= cap) {
+      throw tooMany(`instance "${token}" already has ${cap} unfinished bulk batches (MAX_QUEUED_BATCHES); wait for them to finish or cancel some`)
+    }
     const numbers = (body.number as unknown[]).map((n, i) => {
       targetOf(n, `number[${i}]`)
       return String(n)
@@ -296,6 +300,7 @@ export class Messenger implements SendExecutor {
    *  (later, uploads of live requests land there too). */
   async clearTemp(): Promise<void> {
     await clearDir(this.tmpDir)
+    await this.batchMedia.sweep(new Set(this.store.unfinished().map((b) => b.id)))
   }
 
   /** Boot: restarts unfinished batches. */

@@ -37,7 +37,8 @@ export class FileJobStore implements JobStore {
 
   async save(jobs: ScheduledJob[]): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true })
-    await writeFileAtomic(this.path, JSON.stringify(jobs, null, 2) + '\n')
+    // Jobs hold message texts and recipients: readable by the gateway's user only.
+    await writeFileAtomic(this.path, JSON.stringify(jobs, null, 2) + '\n', 0o600)
   }
 }
 

@@ -2,7 +2,7 @@
 // before it takes effect. Each run goes through the one send path and is reported on the bus as
 // `scheduler-run`, so a job whose instance is offline at fire time is visible, never silently lost.
 import { createTask, type ScheduledTask } from 'node-cron'
-import { AppError, badRequest, conflict, notFound } from '../errors.js'
+import { AppError, badRequest, conflict, notFound, tooMany } from '../errors.js'
 import type { EventBus } from '../events/bus.js'
 import type { Logger } from '../logger.js'
 import type { SendAction, SendExecutor } from '../messaging/types.js'
@@ -16,6 +16,8 @@ export interface SchedulerDeps {
   executor: SendExecutor
   bus: EventBus
   logger: Logger
+  /** SCHEDULER_MIN_INTERVAL_S and SCHEDULER_MAX_JOBS; no limits when absent. */
+  limits?: { minIntervalS: number; maxJobs: number }
 }
 
 interface Entry {
@@ -81,6 +83,8 @@ export class Scheduler {
       if (this.entries.has(keyOf(draft.token, draft.id))) {
         throw conflict(`scheduler id ${JSON.stringify(draft.id)} already exists for "${draft.token}"; use update-scheduler to replace it`)
       }
+      const maxJobs = this.deps.limits?.maxJobs ?? Infinity
+      if (this.entries.size >= maxJobs) throw tooMany(`the scheduler already holds SCHEDULER_MAX_JOBS (${maxJobs}) jobs; delete some first`)
       const now = new Date().toISOString()
       const job: ScheduledJob = { ...clean(draft), createdAt: now, updatedAt: now }
       await this.persist([...this.jobs(), job])
@@ -134,7 +138,7 @@ export class Scheduler {
   }
 
   private async check(draft: JobDraft): Promise<void> {
-    const problems = await checkDraft(draft, this.deps.actions())
+    const problems = await checkDraft(draft, this.deps.actions(), this.deps.limits?.minIntervalS)
     if (problems.length) throw badRequest(problems.join('; '))
   }
 

@@ -1,7 +1,7 @@
 // Checks a job before it is written: the cron, the time zone, the type, and `data` through the
 // SAME validator chains as the matching send endpoint, so a job that cannot run is refused now.
 import { validationResult } from 'express-validator'
-import { validateDetailed } from 'node-cron'
+import { parse, validateDetailed } from 'node-cron'
 import { bodyShapeProblem, wildcardFields } from '../http/body-shape.js'
 import { fieldMessages } from '../http/validate.js'
 import type { SendAction } from '../messaging/types.js'
@@ -23,6 +23,22 @@ export function cronProblem(time: string): string | undefined {
   const r = validateDetailed(time)
   if (r.valid) return undefined
   return `"${time}" is not a valid cron expression: ${r.errors.map((e) => e.message).join('; ')}`
+}
+
+const DAY_S = 86_400
+
+/**
+ * The shortest time between two runs of a valid cron, in seconds, looking at the time of day (a
+ * cron that may fire twice within a day is judged by its closest two runs; across midnight too).
+ */
+export function cronMinIntervalS(time: string): number {
+  const f = parse(time.trim())
+  const times: number[] = []
+  for (const h of f.hour) for (const m of f.minute) for (const s of f.second) times.push(h * 3600 + m * 60 + s)
+  times.sort((a, b) => a - b)
+  let min = DAY_S - times[times.length - 1] + times[0]
+  for (let i = 1; i < times.length; i++) min = Math.min(min, times[i] - times[i - 1])
+  return min
 }
 
 export function isTimeZone(tz: string): boolean {
@@ -54,11 +70,14 @@ export async function runActionChains(action: SendAction, token: string, data: R
 }
 
 /** Every problem with a draft (empty when it can be scheduled). */
-export async function checkDraft(draft: JobDraft, actions: readonly SendAction[]): Promise<string[]> {
+export async function checkDraft(draft: JobDraft, actions: readonly SendAction[], minIntervalS = 0): Promise<string[]> {
   const problems: string[] = []
   if (!isJobId(draft.id)) problems.push(`id: must be ${JOB_ID_RULE}`)
   const cron = cronProblem(draft.time)
   if (cron) problems.push(`time: ${cron}`)
+  else if (minIntervalS > 0 && cronMinIntervalS(draft.time) < minIntervalS) {
+    problems.push(`time: "${draft.time}" fires every ${cronMinIntervalS(draft.time)} s; jobs may run at most every ${minIntervalS} s (SCHEDULER_MIN_INTERVAL_S)`)
+  }
   if (draft.timezone !== undefined && !isTimeZone(draft.timezone)) {
     problems.push(`timezone: "${draft.timezone}" is not an IANA time zone (e.g. Asia/Jakarta, Europe/Paris, UTC)`)
   }

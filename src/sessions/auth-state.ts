@@ -1,16 +1,18 @@
 // Auth state per token: CREDENTIALS_DIR/<token>/creds.json (atomic writes) + keys.db (SQLite, WAL).
 // Replaces Baileys' multi-file auth state helper, which writes ~800 files per login and leaks a lock per path.
 import Database from 'better-sqlite3'
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { BufferJSON, initAuthCreds, proto } from '@whiskeysockets/baileys'
 import type { AuthenticationCreds, AuthenticationState, SignalDataSet, SignalDataTypeMap } from '@whiskeysockets/baileys'
 import { writeFileAtomic } from '../util/atomic-write.js'
+import { ensurePrivateDbFile, ensurePrivateDir } from '../util/private-files.js'
 
 export interface AuthHandle {
   state: AuthenticationState
+  /** Rejects when this save failed (disk full, permission); the caller reports it. */
   saveCreds(): Promise<void>
-  /** Resolves when the last requested save is on disk (every creds.update already asked for one). */
+  /** Resolves when the last requested save is on disk; rejects when that save failed. */
   flush(): Promise<void>
   close(): void
 }
@@ -19,6 +21,8 @@ export interface AuthHandle {
 export interface AuthStore {
   open(token: string): AuthHandle
   hasCreds(token: string): boolean
+  /** True when saved credentials are paired; reads without keeping anything open. */
+  isPairedSaved(token: string): boolean
   remove(token: string): void
   /** Tokens with saved, paired credentials (for autostart). */
   listSaved(): string[]
@@ -32,9 +36,12 @@ export const isPaired = (creds: AuthenticationCreds): boolean => Boolean(creds.m
 const serialize = (value: unknown) => JSON.stringify(value, BufferJSON.replacer)
 const deserialize = <T>(text: string): T => JSON.parse(text, BufferJSON.reviver) as T
 
+/** Writes a file atomically with a mode; injectable so tests can make one instance's disk fail. */
+export type FileWriter = (path: string, data: string, mode: number) => Promise<void>
+
 export class SqliteAuthStore implements AuthStore {
-  constructor(private readonly dir: string) {
-    mkdirSync(dir, { recursive: true })
+  constructor(private readonly dir: string, private readonly writeFile: FileWriter = writeFileAtomic) {
+    ensurePrivateDir(dir)
   }
 
   private folder(token: string) {
@@ -49,13 +56,15 @@ export class SqliteAuthStore implements AuthStore {
     return readdirSync(this.dir, { withFileTypes: true })
       .filter((d) => d.isDirectory() && this.hasCreds(d.name))
       .map((d) => d.name)
-      .filter((token) => {
-        try {
-          return isPaired(deserialize<AuthenticationCreds>(readFileSync(join(this.dir, token, 'creds.json'), 'utf8')))
-        } catch {
-          return false // a corrupt file is left for a human to look at, not autostarted
-        }
-      })
+      .filter((token) => this.isPairedSaved(token))
+  }
+
+  isPairedSaved(token: string): boolean {
+    try {
+      return isPaired(deserialize<AuthenticationCreds>(readFileSync(join(this.folder(token), 'creds.json'), 'utf8')))
+    } catch {
+      return false // missing, or corrupt: left for a human to look at, not autostarted
+    }
   }
 
   removeUnpaired(): string[] {
@@ -82,13 +91,15 @@ export class SqliteAuthStore implements AuthStore {
 
   open(token: string): AuthHandle {
     const folder = this.folder(token)
-    mkdirSync(folder, { recursive: true })
+    ensurePrivateDir(folder)
     const credsFile = join(folder, 'creds.json')
     const creds: AuthenticationCreds = existsSync(credsFile)
       ? deserialize<AuthenticationCreds>(readFileSync(credsFile, 'utf8'))
       : initAuthCreds()
 
-    const db = new Database(join(folder, 'keys.db'))
+    const keysFile = join(folder, 'keys.db')
+    ensurePrivateDbFile(keysFile)
+    const db = new Database(keysFile)
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
     db.exec('CREATE TABLE IF NOT EXISTS keys (type TEXT NOT NULL, id TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (type, id)) WITHOUT ROWID')
@@ -133,9 +144,10 @@ export class SqliteAuthStore implements AuthStore {
           },
         },
       },
-      // Saves are chained so an older snapshot never lands after a newer one.
+      // Saves are chained so an older snapshot never lands after a newer one; a failed save does
+      // not stop the next one (which may succeed and supersede it), but is never swallowed.
       saveCreds: () => {
-        pendingSave = pendingSave.then(() => writeFileAtomic(credsFile, serialize(creds), 0o600)).catch(() => undefined)
+        pendingSave = pendingSave.catch(() => undefined).then(() => this.writeFile(credsFile, serialize(creds), 0o600))
         return pendingSave
       },
       flush: () => pendingSave,

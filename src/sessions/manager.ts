@@ -1,7 +1,7 @@
 // token → Session. The HTTP layer, messaging and the scheduler reach WhatsApp only through here.
 import type { WASocket } from '@whiskeysockets/baileys'
 import type { SessionState, SessionUser } from '../events/bus.js'
-import { conflict, notFound } from '../errors.js'
+import { conflict, notFound, tooMany } from '../errors.js'
 import { LoadGate } from '../util/load-gate.js'
 import { Semaphore } from '../util/semaphore.js'
 import { Session, type SessionDeps } from './session.js'
@@ -22,6 +22,8 @@ export type ManagerDeps = Omit<SessionDeps, 'pairingLimiter'> & {
   autostartConcurrency: number
   /** Per-instance settings (the proxy); default: kept in memory only. */
   settings?: InstanceSettingsStore
+  /** Instances this node holds at most (MAX_INSTANCES); unlimited when absent. */
+  maxInstances?: number
 }
 
 /** The proxy shown in listings: the instance's own or PROXY, password masked. */
@@ -37,14 +39,16 @@ export class SessionManager {
   readonly loginGate: LoadGate
   /** Settings being read for sessions just created. */
   private readonly loading = new Map<string, Promise<void>>()
+  private readonly maxInstances: number
 
   constructor(deps: ManagerDeps) {
-    const { pairingConcurrency, autostartConcurrency, settings, ...rest } = deps
+    const { pairingConcurrency, autostartConcurrency, settings, maxInstances, ...rest } = deps
     this.settings = settings ?? new MemoryInstanceSettings()
     // Autostart and reconnects share one load-following gate: at most `autostartConcurrency` logins
     // at once, fewer while the event loop lags, so an overload does not turn into a reconnect storm.
     this.loginGate = new LoadGate({ min: 1, max: autostartConcurrency })
     this.deps = { ...rest, pairingLimiter: new Semaphore(pairingConcurrency), loginGate: this.loginGate }
+    this.maxInstances = maxInstances ?? Infinity
     enforceSignatureChecks() // before any socket: WhatsApp's Noise certificate must really be checked
   }
 
@@ -52,6 +56,9 @@ export class SessionManager {
   async create(token: string, phone?: string, opts: { proxy?: string | null } = {}): Promise<{ session: Session; pairingCode?: string }> {
     let session = this.sessions.get(token)
     if (!session) {
+      if (this.sessions.size >= this.maxInstances) {
+        throw tooMany(`this node already holds MAX_INSTANCES (${this.maxInstances}) instances; delete unused ones or raise MAX_INSTANCES`)
+      }
       const created = new Session(token, this.deps)
       session = created
       this.sessions.set(token, created) // before any await: a concurrent create finds this one
@@ -121,9 +128,15 @@ export class SessionManager {
 
   /** Reconnects every instance whose credentials are on disk (boot). */
   async autostart(): Promise<string[]> {
-    const abandoned = this.deps.authStore.removeUnpaired()
-    if (abandoned.length) this.deps.logger.info({ tokens: abandoned }, 'removed the folders of logins that were never completed')
-    const tokens = this.deps.authStore.listSaved()
+    let tokens: string[]
+    try {
+      const abandoned = this.deps.authStore.removeUnpaired()
+      if (abandoned.length) this.deps.logger.info({ tokens: abandoned }, 'removed the folders of logins that were never completed')
+      tokens = this.deps.authStore.listSaved()
+    } catch (err) {
+      this.deps.logger.error({ err: String(err) }, 'autostart could not list saved instances')
+      return []
+    }
     // Logins run a few at a time: a thousand at once ran a fresh process out of memory.
     await Promise.all(
       tokens.map(async (token) => {
@@ -158,9 +171,16 @@ export class SessionManager {
     })
   }
 
+  /** Stops every session; rejects (after all are stopped) naming those whose credentials did not save. */
   async shutdown(): Promise<void> {
     this.loginGate.close()
-    await Promise.all([...this.sessions.values()].map((s) => s.stop().catch(() => undefined)))
+    const sessions = [...this.sessions.values()]
+    const results = await Promise.allSettled(sessions.map((s) => s.stop()))
     this.sessions.clear()
+    const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${sessions[i].token}: ${String(r.reason)}`] : []))
+    if (failed.length) {
+      this.deps.logger.error({ failed }, 'credentials of some instances could not be saved at shutdown')
+      throw new Error(`credentials not saved for ${failed.length} instance(s): ${failed.slice(0, 5).join('; ')}`)
+    }
   }
 }

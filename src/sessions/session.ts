@@ -8,6 +8,7 @@ import { AppError } from '../errors.js'
 import type { EventBus, SessionState, SessionUser } from '../events/bus.js'
 import type { Logger } from '../logger.js'
 import { backoffDelay } from '../util/backoff.js'
+import { runAsInstance } from '../util/instance-context.js'
 import type { LoadGate } from '../util/load-gate.js'
 import type { Semaphore } from '../util/semaphore.js'
 import { isPaired, type AuthHandle, type AuthStore } from './auth-state.js'
@@ -30,6 +31,8 @@ export interface SessionDeps {
   loginGate?: LoadGate
   observers: SessionObserver[]
   getMessage?: (token: string, key: WAMessageKey) => Promise<WAMessageContent | undefined>
+  /** A creds.json save failed (disk full, permission): counted by the metrics. */
+  onCredsWriteError?: (token: string, err: unknown) => void
   options: {
     maxReconnects: number
     qrMaxRefreshes: number
@@ -56,6 +59,8 @@ export class Session {
   qrDataUrl?: string
   pairingCode?: string
   lastError?: string
+  /** Set while the latest creds.json save failed: it stays the lastError until a save succeeds. */
+  private credsWriteError?: string
   private sock?: WASocket
   private auth?: AuthHandle
   private failures = 0
@@ -131,14 +136,18 @@ export class Session {
     this.freeLoginSlot()
     this.teardownSocket()
     // Creds were saved on every creds.update; only a save still in flight is awaited, so
-    // stopping a thousand sessions is not a thousand fsyncs.
-    await this.auth?.flush()
-    const neverPaired = this.auth !== undefined && !isPaired(this.auth.state.creds)
-    this.auth?.close()
-    this.auth = undefined
-    // A QR nobody scanned leaves nothing worth keeping; its folder would only look like an account.
-    if (neverPaired) this.deps.authStore.remove(this.token)
-    this.setState('closed')
+    // stopping a thousand sessions is not a thousand fsyncs. A failed save rejects (shutdown
+    // must report it), after the instance is released all the same.
+    try {
+      await this.auth?.flush()
+    } finally {
+      const neverPaired = this.auth !== undefined && !isPaired(this.auth.state.creds)
+      this.auth?.close()
+      this.auth = undefined
+      // A QR nobody scanned leaves nothing worth keeping; its folder would only look like an account.
+      if (neverPaired) this.deps.authStore.remove(this.token)
+      this.setState('closed')
+    }
   }
 
   /** Logs out on WhatsApp when connected, then forgets everything about this account. */
@@ -156,9 +165,26 @@ export class Session {
     this.setState('logged-out')
   }
 
+  /**
+   * Never rejects: whatever goes wrong while connecting (unreadable creds, a keys DB that cannot
+   * open, a throwing observer) ends in state `failed` with `lastError`, and only for this instance.
+   */
   private async connect(): Promise<void> {
+    try {
+      // Everything the socket starts carries this token (see process-guards.ts).
+      await runAsInstance(this.token, () => this.openSocket())
+    } catch (err) {
+      this.failWith('could not start the connection', err)
+    }
+  }
+
+  private async openSocket(): Promise<void> {
     this.teardownSocket()
     this.setState('connecting')
+    if (!this.auth && !this.releasePairingSlot && !this.deps.authStore.isPairedSaved(this.token)) {
+      // A new pairing waits for its slot BEFORE opening any file: a queued burst holds no descriptors.
+      this.releasePairingSlot = await this.deps.pairingLimiter.acquire()
+    }
     if (!this.auth) this.auth = this.deps.authStore.open(this.token)
     const { state, saveCreds } = this.auth
     if (!isPaired(state.creds) && !this.releasePairingSlot) {
@@ -188,8 +214,12 @@ export class Session {
     }
     this.sock = sock
     this.closingOnPurpose = false
-    sock.ev.on('creds.update', () => void saveCreds())
-    sock.ev.on('connection.update', (update) => void this.onConnectionUpdate(sock, update))
+    sock.ev.on('creds.update', () => {
+      void saveCreds().then(() => (this.credsWriteError = undefined), (err: unknown) => this.onCredsWriteFailed(err))
+    })
+    sock.ev.on('connection.update', (update) => {
+      void this.onConnectionUpdate(sock, update).catch((err: unknown) => this.report('connection update failed', err))
+    })
     for (const observer of this.deps.observers) observer.attach(this.token, sock)
   }
 
@@ -238,7 +268,8 @@ export class Session {
   private onOpen(sock: WASocket): void {
     this.freeLoginSlot()
     this.failures = 0
-    this.lastError = undefined // a 515 or a dropped attempt before this one is history now
+    // A 515 or a dropped attempt before this one is history now; credentials not on disk are not.
+    this.lastError = this.credsWriteError
     this.qrCount = 0
     this.qr = this.qrDataUrl = this.pairingCode = this.pairingPhone = undefined
     this.releasePairingSlot?.()
@@ -257,7 +288,7 @@ export class Session {
     // The seed's event carries the profile picture; WhatsApp may refuse it, which is fine.
     void sock.profilePictureUrl(user.id, 'image').catch(() => null).then((ppUrl) => {
       if (sock === this.sock) this.deps.bus.emit('connection-open', { token: this.token, user, ppUrl: ppUrl ?? null })
-    })
+    }).catch((err: unknown) => this.report('connection-open listeners failed', err))
   }
 
   private onClose(error: Error | undefined): void {
@@ -280,7 +311,7 @@ export class Session {
     }
     if (statusCode === DisconnectReason.restartRequired) {
       this.log.info('restart required (515); reconnecting now')
-      void this.connect()
+      void this.connect() // never rejects: failures end in state failed
       return
     }
     if (statusCode === DisconnectReason.connectionReplaced) {
@@ -301,6 +332,34 @@ export class Session {
     this.log.info({ statusCode, attempt: this.failures, delayMs: delay }, 'connection closed; reconnecting')
     this.setState('connecting', reason, statusCode)
     this.reconnectTimer = setTimeout(() => void this.reconnectWhenAdmitted(), delay)
+  }
+
+  /** Logs an error of this instance and keeps it as lastError (the instance goes on). */
+  private report(what: string, err: unknown): void {
+    const message = errorMessage(err)
+    this.lastError = `${what}: ${message}`
+    this.log.error({ err: message }, what)
+  }
+
+  /** Gives up on this instance only: releases what it holds and marks it failed. */
+  private failWith(what: string, err: unknown): void {
+    this.report(what, err)
+    this.teardownSocket()
+    this.releasePairingSlot?.()
+    this.releasePairingSlot = undefined
+    try {
+      this.auth?.close()
+    } catch {
+      // a half-open store has nothing more to release
+    }
+    this.auth = undefined
+    this.setState('failed', this.lastError)
+  }
+
+  private onCredsWriteFailed(err: unknown): void {
+    this.report('could not save credentials (creds.json)', err)
+    this.credsWriteError = this.lastError
+    this.deps.onCredsWriteError?.(this.token, err)
   }
 
   /** The socket looks open but WhatsApp stopped answering: a new connection, like a drop, at once. */
@@ -384,6 +443,8 @@ function baileysLogLevel(log: Logger): string {
   if (log.level === 'trace' || log.level === 'debug') return log.level
   return log.levelVal > 40 ? log.level : 'warn'
 }
+
+const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err))
 
 function newWaiter(): { promise: Promise<string>; resolve: (code: string) => void; reject: (err: Error) => void } {
   let resolve!: (code: string) => void

@@ -1,5 +1,6 @@
 // The one helper for files that must survive a crash: write a temp file beside the target,
-// fsync it, then rename over the target (rename is atomic on the same filesystem).
+// fsync it, rename over the target (rename is atomic on the same filesystem), then fsync the
+// folder so the rename itself survives a power loss.
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { open, readdir, rename, rm } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
@@ -21,6 +22,25 @@ export function writeFileAtomicSync(path: string, data: string | Buffer, mode = 
   }
   closeSync(fd)
   renameSync(tmp, path)
+  fsyncDirSync(dirname(path))
+}
+
+function fsyncDirSync(dir: string): void {
+  const fd = openSync(dir, 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
 }
 
 export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
@@ -36,6 +56,7 @@ export async function writeFileAtomic(path: string, data: string | Buffer, mode 
   }
   await handle.close()
   await rename(tmp, path)
+  await fsyncDir(dirname(path))
 }
 
 /** Removes temp files of writers that died mid-write (their pid is gone); live writers' are kept. */

@@ -61,7 +61,7 @@ function requestFor(r: RouteDef): { method: string; path: string; body?: unknown
 }
 
 before(async () => {
-  h = await startHarness()
+  h = await startHarness({ env: { AUTH_FAIL_LIMIT: '1000000' } }) // wrong and revoked keys on every route, on purpose
   await h.pair(TOKEN)
   const a = await createKey('team A', [TOKEN])
   keyA = a.key

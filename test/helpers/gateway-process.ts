@@ -1,7 +1,7 @@
 // Runs the production entry exactly as `npm start` does (node dist/main.js, built by `npm run
 // build`, which `npm test` runs first) as a child process, and reads what it prints.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -36,7 +36,9 @@ export async function startGatewayProcess(env: Record<string, string> = {}, node
     const timer = setTimeout(() => reject(new Error(`server did not start in 30 s; output:\n${out}`)), 30_000)
     const onData = (chunk: Buffer) => {
       out += chunk.toString()
-      const key = env.AUTH ?? /AUTH=(\S+)/.exec(out)?.[1]
+      // A generated key is never printed: the entry says which file holds it.
+      const keyFile = /generated key stored in (\S+)/.exec(out)?.[1]
+      const key = env.AUTH ?? (keyFile ? readFileSync(keyFile, 'utf8').trim() : undefined)
       const url = /"url":"(http:\/\/localhost:\d+)"/.exec(out)?.[1]
       if (key && url) {
         clearTimeout(timer)

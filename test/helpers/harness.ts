@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/index.js'
 import { createLogger } from '../../src/logger.js'
 import { Simulator } from '../../src/simulator/index.js'
 import { sandboxRoutes } from '../../src/http/routes/sandbox.js'
+import type { AuthStore } from '../../src/sessions/auth-state.js'
 import { ContractChecker } from './contract.js'
 
 export const AUTH = 'test-auth-key-123'
@@ -56,7 +57,12 @@ export function waitForEvent<T = Record<string, unknown>>(
   })
 }
 
-export async function startHarness(opts: { env?: Record<string, string>; sim?: Simulator } = {}): Promise<Harness> {
+export async function startHarness(opts: {
+  env?: Record<string, string>
+  sim?: Simulator
+  /** A credentials store of the test's own (e.g. one whose disk fails for some token). */
+  authStore?: (credentialsDir: string) => AuthStore
+} = {}): Promise<Harness> {
   const sim = opts.sim ?? (await Simulator.start())
   const root = mkdtempSync(join(tmpdir(), 'wagw-test-'))
   const dirs = { root, credentials: join(root, 'credentials'), data: join(root, 'data'), scheduler: join(root, 'scheduler.json') }
@@ -64,6 +70,7 @@ export async function startHarness(opts: { env?: Record<string, string>; sim?: S
     AUTH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     CREDENTIALS_DIR: dirs.credentials, DATA_DIR: dirs.data, SCHEDULER_FILE: dirs.scheduler,
     MIN: '0', MAX: '0', MEDIA_ALLOW_PRIVATE: 'true', RECONNECT_BASE_MS: '50', RECONNECT_CAP_MS: '500',
+    SCHEDULER_MIN_INTERVAL_S: '0', // e2e jobs fire every second
     ...opts.env,
   }
   const sockets: Socket[] = []
@@ -81,6 +88,7 @@ export async function startHarness(opts: { env?: Record<string, string>; sim?: S
     app = await createApp({
       config,
       logger: createLogger(config.logLevel),
+      ...(opts.authStore ? { authStore: opts.authStore(config.credentialsDir) } : {}),
       sandbox: { wsUrl: sim.wsUrl, rootPublicKey: sim.rootPublicKey, caPem: sim.caPem, mediaHost: sim.mediaHost, routes: (gw) => sandboxRoutes(gw, sim) },
     })
     const port = await app.listen()

@@ -1,4 +1,4 @@
-// Bus → outbox: for every event an instance's webhooks want, one signed row per target is written
+// Bus → outbox: for every event an instance's webhooks want, one row per target is written
 // in the same synchronous step as the event itself (a SIGKILL right after loses nothing). Sending
 // happens later, in the dispatcher; nothing here waits on the network.
 import type { Logger } from '../../logger.js'

@@ -47,9 +47,12 @@ export function instanceRoutes(sessions: SessionManager) {
           user: session.user ?? null,
           proxy: maskedProxy(session),
           ...(pairingCode ? { pairingCode } : {}),
+          ...(session.state === 'failed' ? { lastError: session.lastError ?? null } : {}),
           message: pairingCode
             ? 'Enter this code on the phone: WhatsApp > Linked devices > Link with phone number'
-            : session.state === 'open'
+            : session.state === 'failed'
+              ? `The instance could not start (${session.lastError ?? 'unknown error'}); fix the cause, then POST /api/whatsapp/instances/${token}/restart`
+              : session.state === 'open'
               ? 'Instance is connected'
               : 'Scan the QR code (Socket.IO event "qrcode" or GET /api/whatsapp/instances/:token/qr)',
         }
