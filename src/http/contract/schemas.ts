@@ -36,7 +36,7 @@ export const CONTRACT_SCHEMAS: Record<string, Schema> = {
     { token: 'sales', state: 'connecting', proxy: 'socks5://user:***@proxy.example.com:1080' }),
   InstanceCreated: closed({
     token: str(), state: ref('InstanceState'), user: nullable(sessionUser), proxy: nullable(str('Password masked')),
-    pairingCode: str('Only when `phone` was given: enter it on the phone'), message: str('What to do next'),
+    pairingCode: str('Only when `phone` was given: enter it on the phone'), lastError: nullable(str('Only when state is failed: why')), message: str('What to do next'),
   }, ['token', 'state', 'user', 'proxy', 'message'], { token: 'sales', state: 'qr', user: null, proxy: null, message: 'Scan the QR code (Socket.IO event "qrcode" or GET /api/whatsapp/instances/:token/qr)' }),
   InstanceRestarted: closed({ token: str(), state: ref('InstanceState') }, ['token', 'state'], { token: 'sales', state: 'connecting' }),
   Qr: closed({ qr: str('The QR payload'), dataUrl: str('A PNG data URL of the QR') }, ['qr', 'dataUrl'], { qr: '2@AbC…', dataUrl: 'data:image/png;base64,iVBORw0…' }),
