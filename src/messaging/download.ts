@@ -38,8 +38,8 @@ export interface TrustedMediaHost {
 export class MediaDownloader {
   private readonly agent: GuardedAgent
 
-  constructor(policy: AddressPolicy, private readonly logger: Logger, trusted?: TrustedMediaHost) {
-    this.agent = new GuardedAgent(policy, { trustedHosts: trusted?.host ? [trusted.host] : [], ca: trusted?.ca })
+  constructor(policy: AddressPolicy, private readonly logger: Logger, trusted?: TrustedMediaHost, proxy?: string) {
+    this.agent = new GuardedAgent(policy, { trustedHosts: trusted?.host ? [trusted.host] : [], ca: trusted?.ca, proxy })
   }
 
   async download(sock: WASocket, msg: WAMessage): Promise<Download> {

@@ -51,8 +51,8 @@ const header = (h: Record<string, string | string[] | undefined>, name: string) 
 export class MediaFetcher {
   private readonly agent: GuardedAgent
 
-  constructor(policy: AddressPolicy, private readonly tmpDir: string, connectTimeoutMs = 10_000) {
-    this.agent = new GuardedAgent(policy, { connectTimeoutMs })
+  constructor(policy: AddressPolicy, private readonly tmpDir: string, connectTimeoutMs = 10_000, proxy?: string) {
+    this.agent = new GuardedAgent(policy, { connectTimeoutMs, proxy })
   }
 
   /** Downloads `rawUrl` to a temp file the caller owns (delete it when done). */

@@ -76,11 +76,8 @@ export class Messenger implements SendExecutor {
   /** Where multipart uploads land (same filesystem as the bulk media folder, so moves are renames). */
   readonly uploadDir: string
   private readonly tmpDir: string
-  private readonly fetcher: MediaFetcher
-  private readonly downloader: MediaDownloader
-  /** The same, public addresses only (requests of scoped API keys). */
-  private readonly publicFetcher: MediaFetcher
-  private readonly publicDownloader: MediaDownloader
+  /** Media fetchers and downloaders by address policy and proxy (an instance's own, or none). */
+  private readonly mediaAgents = new Map<string, { fetcher: MediaFetcher; downloader: MediaDownloader }>()
   private readonly recipients: Recipients
   private readonly store: BatchStore
   private readonly queue: BulkQueue
@@ -91,12 +88,6 @@ export class Messenger implements SendExecutor {
     const { config, logger } = deps
     this.tmpDir = join(config.dataDir, 'tmp', 'media')
     this.uploadDir = this.tmpDir
-    const policy = config.mediaAllowPrivate ? allowAll : publicOnly
-    this.fetcher = new MediaFetcher(policy, this.tmpDir)
-    this.publicFetcher = config.mediaAllowPrivate ? new MediaFetcher(publicOnly, this.tmpDir) : this.fetcher
-    // Sandbox: the simulator's media host is on loopback; that one host:port is trusted, not loopback.
-    this.downloader = new MediaDownloader(policy, logger, deps.trustedMedia)
-    this.publicDownloader = config.mediaAllowPrivate ? new MediaDownloader(publicOnly, logger, deps.trustedMedia) : this.downloader
     this.recipients = new Recipients(logger)
     this.store = deps.batchStore ?? new SqliteBatchStore(deps.db)
     this.batchMedia = new BatchMedia(join(config.dataDir, 'bulk-media'))
@@ -120,13 +111,34 @@ export class Messenger implements SendExecutor {
     })
   }
 
-  private mediaDeps(publicOnlyFetch = false): MediaSourceDeps {
-    return { fetcher: publicOnlyFetch ? this.publicFetcher : this.fetcher, tmpDir: this.tmpDir, limits: { maxBytes: this.deps.config.mediaMaxBytes, timeoutMs: this.deps.config.mediaTimeoutMs } }
+  /**
+   * The fetcher and downloader for a request: public addresses only for a scoped API key (or when
+   * MEDIA_ALLOW_PRIVATE is off), through the instance's proxy when it has one.
+   */
+  private agentsFor(token: string, publicOnlyFetch = false): { fetcher: MediaFetcher; downloader: MediaDownloader } {
+    const strict = publicOnlyFetch || !this.deps.config.mediaAllowPrivate
+    const proxy = this.deps.sessions.get(token)?.effectiveProxy
+    const key = `${strict}|${proxy ?? ''}`
+    let agents = this.mediaAgents.get(key)
+    if (!agents) {
+      const policy = strict ? publicOnly : allowAll
+      // Sandbox: the simulator's media host is on loopback; that one host:port is trusted, not loopback.
+      agents = {
+        fetcher: new MediaFetcher(policy, this.tmpDir, undefined, proxy),
+        downloader: new MediaDownloader(policy, this.deps.logger, this.deps.trustedMedia, proxy),
+      }
+      this.mediaAgents.set(key, agents)
+    }
+    return agents
+  }
+
+  private mediaDeps(token: string, publicOnlyFetch = false): MediaSourceDeps {
+    return { fetcher: this.agentsFor(token, publicOnlyFetch).fetcher, tmpDir: this.tmpDir, limits: { maxBytes: this.deps.config.mediaMaxBytes, timeoutMs: this.deps.config.mediaTimeoutMs } }
   }
 
   /** Loads a slot's media; the main slot takes the multipart upload when there is one. */
-  private loadSlot(input: MediaInput, slot: MediaSlot, upload: UploadedFile | undefined, publicOnlyFetch?: boolean): Promise<LocalMedia & { owned: boolean }> {
-    return loadMedia(slot === 'main' && upload ? { ...input, url: undefined, base64: undefined, upload } : input, this.mediaDeps(publicOnlyFetch))
+  private loadSlot(token: string, input: MediaInput, slot: MediaSlot, upload: UploadedFile | undefined, publicOnlyFetch?: boolean): Promise<LocalMedia & { owned: boolean }> {
+    return loadMedia(slot === 'main' && upload ? { ...input, url: undefined, base64: undefined, upload } : input, this.mediaDeps(token, publicOnlyFetch))
   }
 
   private findMessage(token: string, id: string) {
@@ -159,7 +171,7 @@ export class Messenger implements SendExecutor {
       media: async (input, slot) => {
         const kept = opts.preloaded?.[slot]
         if (kept) return { ...kept, kind: kept.kind as MediaKind }
-        const m = await this.loadSlot(input, slot, opts.upload, opts.publicOnly)
+        const m = await this.loadSlot(token, input, slot, opts.upload, opts.publicOnly)
         if (m.owned && m.path !== opts.upload?.path) owned.push(m.path)
         return m
       },
@@ -206,7 +218,7 @@ export class Messenger implements SendExecutor {
     const dryRun: BuildContext = {
       jid: targetOf(numbers[0]).jid,
       media: async (input: MediaInput, slot: MediaSlot): Promise<LocalMedia> => {
-        const m = await this.loadSlot(input, slot, extras.upload, extras.publicOnly)
+        const m = await this.loadSlot(token, input, slot, extras.upload, extras.publicOnly)
         media[slot] = await this.batchMedia.keep(batchId, slot, m)
         return { ...media[slot], kind: m.kind }
       },
@@ -279,7 +291,7 @@ export class Messenger implements SendExecutor {
       if (!raw) throw notFound(`message ${id} is not in the store; pass the full \`message\` instead`)
     }
     try {
-      return await (opts.publicOnly ? this.publicDownloader : this.downloader).download(sock, messageFromJson(raw))
+      return await this.agentsFor(token, opts.publicOnly).downloader.download(sock, messageFromJson(raw))
     } catch (err) {
       if (err instanceof InvalidMessageError) throw badRequest(err.message)
       throw err
@@ -312,7 +324,6 @@ export class Messenger implements SendExecutor {
 
   async close(): Promise<void> {
     await this.queue.close()
-    const closers = new Set<{ close(): Promise<void> }>([this.fetcher, this.publicFetcher, this.downloader, this.publicDownloader])
-    await Promise.all([...closers].map((c) => c.close()))
+    await Promise.all([...this.mediaAgents.values()].flatMap((a) => [a.fetcher.close(), a.downloader.close()]))
   }
 }

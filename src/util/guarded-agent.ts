@@ -6,6 +6,7 @@
 import { isIP } from 'node:net'
 import { Agent, type Dispatcher } from 'undici'
 import { BlockedAddressError, guardedLookup, stripBrackets, type AddressPolicy } from './net-guard.js'
+import { proxyConnector } from './proxy-tunnel.js'
 
 export interface GuardedAgentOptions {
   /** `host:port` origins allowed whatever the policy says (the port is required: 443/80 if default). */
@@ -13,6 +14,8 @@ export interface GuardedAgentOptions {
   /** Extra CA (PEM) for TLS; replaces the default roots (sandbox mode only). */
   ca?: string
   connectTimeoutMs?: number
+  /** Reach origins through this proxy (an instance's); the policy still checks the resolved address. */
+  proxy?: string
 }
 
 const hostWithPort = (u: URL) => `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`
@@ -28,7 +31,18 @@ export class GuardedAgent extends Agent {
     const guarded = guardedLookup((ip) => policy(ip))
     const lookup: typeof guarded = (hostname, options, callback) =>
       trustedNames.has(hostname) ? guardedLookup(() => null)(hostname, options, callback) : guarded(hostname, options, callback)
-    super({ connect: { lookup, ...(opts.ca ? { ca: opts.ca } : {}), ...(opts.connectTimeoutMs ? { timeout: opts.connectTimeoutMs } : {}) } })
+    const resolve = (hostname: string) => new Promise<string>((done, fail) => {
+      lookup(hostname, { all: true }, (err, addresses) => {
+        const first = Array.isArray(addresses) ? addresses[0]?.address : addresses
+        if (err || !first) return fail(err ?? new Error(`no address for ${hostname}`))
+        done(first)
+      })
+    })
+    super({
+      connect: opts.proxy
+        ? proxyConnector(opts.proxy, { resolve, ca: opts.ca, timeoutMs: opts.connectTimeoutMs })
+        : { lookup, ...(opts.ca ? { ca: opts.ca } : {}), ...(opts.connectTimeoutMs ? { timeout: opts.connectTimeoutMs } : {}) },
+    })
     this.trusted = trusted
     this.trustedNames = trustedNames
   }

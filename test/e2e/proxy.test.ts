@@ -4,6 +4,8 @@
 // backoff, never a crash.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { startHttpConnectProxy, startSocks5, type TestProxy } from '../helpers/proxies.js'
 import { startHarness, waitForEvent, type Harness } from '../helpers/harness.js'
 
@@ -102,4 +104,42 @@ test('the proxy is kept across a gateway restart: autostart dials through it', a
   assert.ok((http.tunnels.get(wsPort) ?? 0) > tunnelsBefore, 'the autostarted login went through the proxy')
   const info = await h.api<{ proxy: string | null }>('GET', '/api/whatsapp/instances/direct')
   assert.equal(info.body.data?.proxy, http.url)
+})
+
+test('media URLs fetched for a send and downloads of received media go through the instance proxy', async () => {
+  let hits = 0
+  const files = createServer((_req, res) => {
+    hits++
+    res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.from(PNG_1PX, 'base64'))
+  })
+  await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve))
+  const filesPort = (files.address() as AddressInfo).port
+  try {
+    const { phone } = await pairVia('fetcher', socks.url)
+    const contact = await h.sim.createContact({ name: 'Fetch friend' })
+    const sent = await h.api<{ key: { id: string } }>('POST', '/api/whatsapp/send-media', {
+      token: 'fetcher', number: contact.number, type: 'image', url: `http://127.0.0.1:${filesPort}/a.png`,
+    })
+    assert.equal(sent.status, 200, JSON.stringify(sent.body))
+    assert.equal(hits, 1)
+    assert.equal(socks.tunnels.get(filesPort), 1, 'the media URL was fetched through the proxy')
+
+    // A picture the contact sends: download-media fetches it from the media host through the proxy.
+    const s = await h.socket({ tokens: ['fetcher'] })
+    const got = waitForEvent<{ token: string; message: { key: { id: string; fromMe: boolean } } }>(s, 'message-upsert', (e) => e.token === 'fetcher' && !e.message.key.fromMe)
+    await contact.sendMedia(phone, { data: Buffer.from(PNG_1PX, 'base64'), mimetype: 'image/png', caption: 'for you' })
+    const incoming = await got
+    s.close()
+    const before = socks.tunnels.get(mediaPort) ?? 0
+    const res = await fetch(`${h.baseUrl}/api/whatsapp/download-media`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('test-auth-key-123:').toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ token: 'fetcher', message: incoming.message }),
+    })
+    assert.equal(res.status, 200, await res.clone().text())
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), Buffer.from(PNG_1PX, 'base64'))
+    assert.ok((socks.tunnels.get(mediaPort) ?? 0) > before, 'the download went through the proxy')
+  } finally {
+    files.close()
+  }
 })
